@@ -1,0 +1,10 @@
+namespace ScraperSky.SampleHost.Data;
+
+/// <summary>The seeds' <c>DomainExtractionStatusEnum</c>: labels exactly as in the database.</summary>
+public enum DomainExtractionStatus
+{
+    Queued,
+    Processing,
+    Completed,
+    Error,
+}

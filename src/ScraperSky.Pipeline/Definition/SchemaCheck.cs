@@ -1,0 +1,46 @@
+using System.Net.Sockets;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using ScraperSky.Pipeline.Claiming;
+
+namespace ScraperSky.Pipeline.Definition;
+
+/// <summary>
+/// Checks a workflow against the live database in one round trip that reads no row: the table and columns exist
+/// and the four status values are valid for the column's type (an enum label, text or a number).
+/// </summary>
+internal static class SchemaCheck
+{
+    /// <summary>Runs the check; a mismatch throws <see cref="InvalidOperationException"/> naming the workflow and the setting.</summary>
+    public static async Task RunAsync(DbContext db, WorkflowDefinition definition, WorkflowSql sql, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(sql.VerifySchema, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (Describe(ex, definition) is { } problem)
+        {
+            throw new InvalidOperationException($"Status workflow '{definition.Name}' is misconfigured ({problem.Setting}): {problem.Text}", ex);
+        }
+    }
+
+    /// <summary>Whether a failure means the database could not be reached (worth retrying), not a mismatch.</summary>
+    public static bool IsUnreachable(Exception exception) => exception switch
+    {
+        PostgresException => false,
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or TimeoutException or IOException,
+        SocketException or TimeoutException => true,
+        InvalidOperationException { InnerException: { } inner } => IsUnreachable(inner),
+        _ => false,
+    };
+
+    private static (string Setting, string Text)? Describe(PostgresException ex, WorkflowDefinition d) => ex.SqlState switch
+    {
+        PostgresErrorCodes.UndefinedTable => ("entity", $"table {d.TableDisplayName} does not exist in the database ({ex.MessageText}). Create it (apply your migrations) before starting the host."),
+        PostgresErrorCodes.UndefinedColumn => ("entity", $"a mapped column of table {d.TableDisplayName} does not exist ({ex.MessageText}). Apply your migrations."),
+        PostgresErrorCodes.InvalidTextRepresentation => ("Status", $"a status value is not valid for column {d.StatusColumn} stored as {d.StatusStorage}: {ex.MessageText}. The four values must be labels of the column's type."),
+        PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.DatatypeMismatch or PostgresErrorCodes.CannotCoerce
+            => ("TStatus", $"the model stores the status as {d.StatusStorage}, which does not match the type of column {d.StatusColumn} in the database ({ex.MessageText})."),
+        _ => null,
+    };
+}

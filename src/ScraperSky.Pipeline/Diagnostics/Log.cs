@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace ScraperSky.Pipeline.Diagnostics;
+
+/// <summary>
+/// Every log event of the library, source-generated, with stable event ids (1xxx workflows, 2xxx scheduler,
+/// 3xxx lifecycle, 4xxx maintenance, 5xxx wake-up). The workflow name is in every workflow event.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Status workflow '{Workflow}' started: table {Table}, status column {StatusColumn} stored as {StatusStorage}, batch size {BatchSize}, interval {Interval}.")]
+    public static partial void WorkflowStarted(ILogger logger, string workflow, string table, string statusColumn, string statusStorage, int batchSize, TimeSpan interval);
+
+    [LoggerMessage(1001, LogLevel.Information, "Status workflow '{Workflow}' run finished: {Claimed} claimed, {Completed} completed, {Failed} failed in {Batches} batches, {ElapsedMs} ms.")]
+    public static partial void RunFinished(ILogger logger, string workflow, int claimed, int completed, int failed, int batches, double elapsedMs);
+
+    [LoggerMessage(1002, LogLevel.Debug, "Status workflow '{Workflow}' run finished with nothing queued.")]
+    public static partial void RunFoundNothing(ILogger logger, string workflow);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} failed: {Reason}")]
+    public static partial void ItemFailed(ILogger logger, Exception exception, string workflow, object? key, string reason);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} aborted the batch transaction with a command sent past the session; the batch was rolled back, the item marked as error, and the other items will be claimed again.")]
+    public static partial void BatchAbortedByItem(ILogger logger, string workflow, object? key);
+
+    [LoggerMessage(1005, LogLevel.Error, "Status workflow '{Workflow}' run failed.")]
+    public static partial void RunFailed(ILogger logger, Exception exception, string workflow);
+
+    [LoggerMessage(1006, LogLevel.Information, "Status workflow '{Workflow}' is disabled; it will not claim.")]
+    public static partial void WorkflowDisabled(ILogger logger, string workflow);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Status workflow '{Workflow}': the database could not be reached to check the table at start-up; the check runs again before the first claim.")]
+    public static partial void SchemaCheckDeferred(ILogger logger, Exception exception, string workflow);
+}

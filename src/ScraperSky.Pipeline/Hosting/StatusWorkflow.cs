@@ -1,0 +1,101 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ScraperSky.Pipeline.Definition;
+using ScraperSky.Pipeline.Processing;
+
+namespace ScraperSky.Pipeline.Hosting;
+
+/// <summary>
+/// One registered workflow at run time: resolves its definition from the EF Core model at start-up, checks it
+/// against the database once, then runs its loop when asked.
+/// </summary>
+internal abstract class StatusWorkflow
+{
+    protected StatusWorkflow(StatusWorkflowRegistration registration) => Registration = registration;
+
+    public StatusWorkflowRegistration Registration { get; }
+
+    public string Name => Registration.Name;
+
+    /// <summary>Gets the resolved definition; available after <see cref="Resolve"/>.</summary>
+    public abstract WorkflowDefinition Definition { get; }
+
+    /// <summary>Resolves the definition from the model: no database needed; throws on misconfiguration.</summary>
+    public abstract void Resolve();
+
+    /// <summary>Checks the definition against the database; throws on a mismatch, or on an unreachable database.</summary>
+    public abstract Task CheckSchemaAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether <see cref="CheckSchemaAsync"/> has passed.</summary>
+    public abstract bool SchemaChecked { get; }
+
+    /// <summary>Runs the loop once: claim and process until empty, the batch limit or <paramref name="stopping"/>.</summary>
+    public abstract Task<WorkflowRunResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping);
+}
+
+/// <summary>The typed runtime of a workflow over <typeparamref name="TEntity"/>.</summary>
+internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
+    where TEntity : class
+{
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger _logger;
+    private WorkflowDefinition? _definition;
+    private RunJobLoop<TEntity>? _loop;
+    private volatile bool _schemaChecked;
+
+    public StatusWorkflow(StatusWorkflowRegistration registration, IServiceScopeFactory scopes, ILoggerFactory loggers)
+        : base(registration)
+    {
+        _scopes = scopes;
+        _logger = loggers.CreateLogger("ScraperSky.Pipeline.StatusWorkflow");
+    }
+
+    public override WorkflowDefinition Definition => _definition ?? throw new InvalidOperationException($"Status workflow '{Name}' has not been resolved yet.");
+
+    public override bool SchemaChecked => _schemaChecked;
+
+    public override void Resolve()
+    {
+        if (_definition is not null)
+        {
+            return;
+        }
+
+        using var scope = _scopes.CreateScope();
+        var service = scope.ServiceProvider.GetService(Registration.ContextType)
+            ?? throw WorkflowDefinitionResolver.Misconfigured(Registration, "UseDbContext", $"DbContext '{Registration.ContextType.Name}' is not registered; call AddDbContext<{Registration.ContextType.Name}>(…) first.");
+        var db = (DbContext)service;
+        var definition = WorkflowDefinitionResolver.Resolve(Registration, db.Model);
+        if (scope.ServiceProvider.GetService(Registration.ProcessorType) is not IStatusItemProcessor<TEntity>)
+        {
+            throw WorkflowDefinitionResolver.Misconfigured(Registration, "UseProcessor", $"processor '{Registration.ProcessorType.Name}' could not be resolved.");
+        }
+
+        _loop = new RunJobLoop<TEntity>(definition, _scopes, _logger);
+        _definition = definition;
+    }
+
+    public override async Task CheckSchemaAsync(CancellationToken cancellationToken)
+    {
+        Resolve();
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var db = (DbContext)scope.ServiceProvider.GetRequiredService(Registration.ContextType);
+            await SchemaCheck.RunAsync(db, _definition!, _loop!.Sql, cancellationToken).ConfigureAwait(false);
+        }
+
+        _schemaChecked = true;
+    }
+
+    public override async Task<WorkflowRunResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping)
+    {
+        if (!_schemaChecked)
+        {
+            await CheckSchemaAsync(stopping).ConfigureAwait(false);
+        }
+
+        return await _loop!.RunAsync(options, jobId, stopping).ConfigureAwait(false);
+    }
+}

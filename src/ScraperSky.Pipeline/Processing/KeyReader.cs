@@ -1,0 +1,32 @@
+using System.Linq.Expressions;
+using ScraperSky.Pipeline.Definition;
+
+namespace ScraperSky.Pipeline.Processing;
+
+/// <summary>Reads the key of claimed entities into a typed array, the shape the batched outcome statement binds.</summary>
+internal sealed class KeyReader<TEntity>
+    where TEntity : class
+{
+    private readonly Func<TEntity, object?> _getter;
+    private readonly Func<object?, object?>? _toProvider;
+    private readonly Type _providerType;
+
+    public KeyReader(WorkflowDefinition definition)
+    {
+        var member = (System.Reflection.MemberInfo?)definition.KeyProperty.PropertyInfo ?? definition.KeyProperty.FieldInfo
+            ?? throw WorkflowDefinitionResolver.Misconfigured(definition.Registration, "entity", $"the key '{definition.KeyProperty.Name}' is a shadow property; the claim needs a key the entity carries.");
+        var entity = Expression.Parameter(typeof(TEntity), "entity");
+        var access = Expression.Convert(Expression.MakeMemberAccess(Expression.Convert(entity, member.DeclaringType!), member), typeof(object));
+        _getter = Expression.Lambda<Func<TEntity, object?>>(access, entity).Compile();
+        _toProvider = definition.KeyConverter?.ConvertToProvider;
+        _providerType = definition.KeyProviderType;
+    }
+
+    public object? Read(TEntity entity)
+    {
+        var key = _getter(entity);
+        return _toProvider is null ? key : _toProvider(key);
+    }
+
+    public Array CreateArray(int length) => Array.CreateInstance(_providerType, length);
+}

@@ -1,0 +1,184 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace ScraperSky.Pipeline.Processing;
+
+/// <summary>
+/// An EF Core interceptor added to every DbContext type a workflow uses. While a processor runs
+/// (<see cref="ItemScope"/>), it refuses transaction control on the loop's session with a
+/// <see cref="ProcessorTransactionException"/>, and it opens the item's savepoint right before the processor's
+/// first command. Outside a processor it does nothing.
+/// </summary>
+internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransactionInterceptor
+{
+    public static readonly LoopTransactionGuard Instance = new();
+
+    private LoopTransactionGuard()
+    {
+    }
+
+    public InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        BeforeCommand(command, eventData);
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        await BeforeCommandAsync(command, eventData, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        BeforeCommand(command, eventData);
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        await BeforeCommandAsync(command, eventData, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    {
+        BeforeCommand(command, eventData);
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        await BeforeCommandAsync(command, eventData, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
+    {
+        Refuse(eventData, "begin a transaction");
+        return result;
+    }
+
+    public ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
+    {
+        Refuse(eventData, "begin a transaction");
+        return ValueTask.FromResult(result);
+    }
+
+    public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        Refuse(eventData, "commit the transaction");
+        return result;
+    }
+
+    public ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        Refuse(eventData, "commit the transaction");
+        return ValueTask.FromResult(result);
+    }
+
+    public InterceptionResult TransactionRollingBack(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        Refuse(eventData, "roll back the transaction");
+        return result;
+    }
+
+    public ValueTask<InterceptionResult> TransactionRollingBackAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        Refuse(eventData, "roll back the transaction");
+        return ValueTask.FromResult(result);
+    }
+
+    public InterceptionResult CreatingSavepoint(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        Refuse(eventData, "create a savepoint");
+        return result;
+    }
+
+    public ValueTask<InterceptionResult> CreatingSavepointAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        Refuse(eventData, "create a savepoint");
+        return ValueTask.FromResult(result);
+    }
+
+    public InterceptionResult RollingBackToSavepoint(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        Refuse(eventData, "roll back to a savepoint");
+        return result;
+    }
+
+    public ValueTask<InterceptionResult> RollingBackToSavepointAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        Refuse(eventData, "roll back to a savepoint");
+        return ValueTask.FromResult(result);
+    }
+
+    public InterceptionResult ReleasingSavepoint(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        Refuse(eventData, "release a savepoint");
+        return result;
+    }
+
+    public ValueTask<InterceptionResult> ReleasingSavepointAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        Refuse(eventData, "release a savepoint");
+        return ValueTask.FromResult(result);
+    }
+
+    internal static ProcessorTransactionException TransactionRefused(string workflowName, string operation, Exception? inner = null)
+    {
+        var message =
+            $"Status workflow '{workflowName}': the processor tried to {operation}, but the workflow loop owns the transaction. " +
+            "Processors run inside the loop's transaction and must not begin, commit or roll back transactions or savepoints; " +
+            "the loop saves your changes and commits them with the item's outcome.";
+        return inner is null ? new ProcessorTransactionException(message) : new ProcessorTransactionException(message, inner);
+    }
+
+    private static void Refuse(DbContextEventData eventData, string operation)
+    {
+        if (ItemScope.Current is { } scope && ReferenceEquals(scope.Context, eventData.Context))
+        {
+            throw TransactionRefused(scope.WorkflowName, operation);
+        }
+    }
+
+    private static ItemScope? FirstCommandOfItem(CommandEventData eventData)
+    {
+        if (ItemScope.Current is { TouchedDatabase: false } scope && ReferenceEquals(scope.Context, eventData.Context))
+        {
+            scope.TouchedDatabase = true;
+            return scope.UseSavepoint ? scope : null;
+        }
+
+        return null;
+    }
+
+    private static void BeforeCommand(DbCommand command, CommandEventData eventData)
+    {
+        if (FirstCommandOfItem(eventData) is not null)
+        {
+            using var savepoint = CreateSavepointCommand(command);
+            savepoint.ExecuteNonQuery();
+        }
+    }
+
+    private static async ValueTask BeforeCommandAsync(DbCommand command, CommandEventData eventData, CancellationToken cancellationToken)
+    {
+        if (FirstCommandOfItem(eventData) is not null)
+        {
+            var savepoint = CreateSavepointCommand(command);
+            await using (savepoint.ConfigureAwait(false))
+            {
+                await savepoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static DbCommand CreateSavepointCommand(DbCommand command)
+    {
+        var savepoint = command.Connection!.CreateCommand();
+        savepoint.Transaction = command.Transaction;
+        savepoint.CommandText = "SAVEPOINT " + ItemScope.SavepointName;
+        return savepoint;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using ScraperSky.Pipeline.Definition;
+using ScraperSky.Pipeline.Processing;
+
+namespace ScraperSky.Pipeline;
+
+/// <summary>
+/// Describes one status workflow inside <c>AddStatusWorkflow</c>: the session, the status property and its four
+/// values, the optional error-text property, the processor and the settings. Methods return the builder so that
+/// calls can be chained.
+/// </summary>
+/// <typeparam name="TEntity">The entity whose rows move through the statuses.</typeparam>
+/// <typeparam name="TStatus">The CLR type of the status property: an enum, a string or an integer type.</typeparam>
+public sealed class StatusWorkflowBuilder<TEntity, TStatus>
+    where TEntity : class
+{
+    private readonly List<Action<StatusWorkflowOptions>> _configureOptions = [];
+    private Type? _contextType;
+    private Action<IServiceCollection>? _guardContext;
+    private string? _statusProperty;
+    private StatusValues? _values;
+    private string? _errorTextProperty;
+    private Type? _processorType;
+
+    internal StatusWorkflowBuilder(string name, IServiceCollection services)
+    {
+        Name = name;
+        Services = services;
+    }
+
+    /// <summary>Gets the workflow's name: the key of its options and the default job id.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the service collection the workflow is registered in.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Sets the EF Core session type whose model maps <typeparamref name="TEntity"/>; it must be registered with <c>AddDbContext</c>.</summary>
+    /// <typeparam name="TContext">The DbContext type.</typeparam>
+    /// <returns>This builder.</returns>
+    public StatusWorkflowBuilder<TEntity, TStatus> UseDbContext<TContext>()
+        where TContext : DbContext
+    {
+        _contextType = typeof(TContext);
+        _guardContext = static services =>
+        {
+            if (!services.Any(d => d.ServiceType == typeof(GuardedContextMarker<TContext>)))
+            {
+                services.AddSingleton<GuardedContextMarker<TContext>>();
+                services.ConfigureDbContext<TContext>(options => options.AddInterceptors(LoopTransactionGuard.Instance));
+            }
+        };
+        return this;
+    }
+
+    /// <summary>Sets the status property and the workflow's four values of it (your own values, such as <c>Pending</c> for queued).</summary>
+    /// <param name="property">The status property, as <c>e =&gt; e.Status</c>.</param>
+    /// <param name="queued">The value that asks for processing.</param>
+    /// <param name="processing">The value of a claimed row (visible in lease mode).</param>
+    /// <param name="completed">The value written when the processor succeeds.</param>
+    /// <param name="error">The value written when the processor fails.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access, or two values are equal.</exception>
+    /// <exception cref="ArgumentNullException">A value is null.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> Status(Expression<Func<TEntity, TStatus>> property, TStatus queued, TStatus processing, TStatus completed, TStatus error)
+    {
+        _statusProperty = PropertyName(property, nameof(property));
+        var values = new StatusValues(
+            NotNull(queued, nameof(queued)),
+            NotNull(processing, nameof(processing)),
+            NotNull(completed, nameof(completed)),
+            NotNull(error, nameof(error)));
+        var roles = values.ByRole().ToList();
+        for (var i = 0; i < roles.Count; i++)
+        {
+            for (var j = i + 1; j < roles.Count; j++)
+            {
+                if (Equals(roles[i].Value, roles[j].Value))
+                {
+                    throw new ArgumentException(
+                        $"Status workflow '{Name}' is misconfigured (Status): the {roles[i].Role} and {roles[j].Role} values are both '{roles[i].Value}'; the four status values must differ.",
+                        roles[j].Role);
+                }
+            }
+        }
+
+        _values = values;
+        return this;
+    }
+
+    /// <summary>Sets the string property that receives the error text of failed items (and is cleared on completion).</summary>
+    /// <param name="property">The property, as <c>e =&gt; e.Error</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> ErrorText(Expression<Func<TEntity, string?>> property)
+    {
+        _errorTextProperty = PropertyName(property, nameof(property));
+        return this;
+    }
+
+    /// <summary>Sets the processor: the business logic for one item, resolved from the item's scope.</summary>
+    /// <typeparam name="TProcessor">The processor type; registered as scoped unless already registered.</typeparam>
+    /// <returns>This builder.</returns>
+    public StatusWorkflowBuilder<TEntity, TStatus> UseProcessor<TProcessor>()
+        where TProcessor : class, IStatusItemProcessor<TEntity>
+    {
+        _processorType = typeof(TProcessor);
+        return this;
+    }
+
+    /// <summary>Adds a configuration action for the workflow's <see cref="StatusWorkflowOptions"/>.</summary>
+    /// <param name="configure">The action.</param>
+    /// <returns>This builder.</returns>
+    public StatusWorkflowBuilder<TEntity, TStatus> Configure(Action<StatusWorkflowOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _configureOptions.Add(configure);
+        return this;
+    }
+
+    internal IReadOnlyList<Action<StatusWorkflowOptions>> OptionActions => _configureOptions;
+
+    internal StatusWorkflowRegistration Build()
+    {
+        var missing = new List<string>();
+        if (_contextType is null)
+        {
+            missing.Add("UseDbContext<TContext>()");
+        }
+
+        if (_statusProperty is null || _values is null)
+        {
+            missing.Add("Status(property, queued, processing, completed, error)");
+        }
+
+        if (_processorType is null)
+        {
+            missing.Add("UseProcessor<TProcessor>()");
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"Status workflow '{Name}' is misconfigured: call {string.Join(", ", missing)} in its AddStatusWorkflow configuration.");
+        }
+
+        _guardContext!(Services);
+        return new StatusWorkflowRegistration(Name, _contextType!, typeof(TEntity), typeof(TStatus), _statusProperty!, _values!, _errorTextProperty, _processorType!);
+    }
+
+    private string PropertyName(LambdaExpression property, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(property, parameterName);
+        if (property.Body is MemberExpression { Member: PropertyInfo or FieldInfo } member && member.Expression == property.Parameters[0])
+        {
+            return member.Member.Name;
+        }
+
+        throw new ArgumentException($"Status workflow '{Name}': '{property}' must be a direct property access such as e => e.Status.", parameterName);
+    }
+
+    private object NotNull(TStatus value, string parameterName)
+        => (object?)value ?? throw new ArgumentNullException(parameterName, $"Status workflow '{Name}': the {parameterName} status value is null.");
+}

@@ -71,7 +71,7 @@ public sealed class ThrowawayPostgres : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// A connection string to the <c>postgres</c> database as the <c>postgres</c> superuser (no password needed), e.g.
-    /// <c>Host=127.0.0.1;Port=54321;Username=postgres;Database=postgres;Include Error Detail=true</c>.
+    /// <c>Host=127.0.0.1;Port=54321;Username=postgres;Database=postgres;Include Error Detail=True</c>.
     /// </summary>
     public string ConnectionString => ConnectionStringFor("postgres");
 
@@ -187,7 +187,8 @@ public sealed class ThrowawayPostgres : IAsyncDisposable, IDisposable
     /// Stops the server and starts it again on the same port and data directory, then waits until it accepts connections.
     /// With <paramref name="immediate"/> the stop is <c>pg_ctl stop -m immediate</c>, which behaves like a crash: the server
     /// runs crash recovery on the way up. Connections open at the time (including idle ones in Npgsql's pool) are broken,
-    /// as they would be in production; <c>NpgsqlConnection.ClearAllPools()</c> discards the pooled ones.
+    /// as they would be in production; <c>NpgsqlConnection.ClearAllPools()</c> discards the pooled ones. Unless the server
+    /// is <see cref="ThrowawayPostgresOptions.Durable"/>, the last fraction of a second of commits may be lost: see there.
     /// </summary>
     /// <param name="immediate">
     /// <see langword="true"/> (the default) to stop like a crash; <see langword="false"/> for a clean, fast shutdown.

@@ -31,7 +31,11 @@ internal abstract class StatusWorkflow
     public abstract bool SchemaChecked { get; }
 
     /// <summary>Runs the loop once: claim and process until empty, the batch limit or <paramref name="stopping"/>.</summary>
-    public abstract Task<WorkflowRunResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping);
+    /// <param name="options">The workflow's settings for this run.</param>
+    /// <param name="jobId">The scheduler job id, passed to processors.</param>
+    /// <param name="stopping">Signalled when no new batch or item should start.</param>
+    /// <param name="abort">Signalled when work in flight must end now; passed to processors.</param>
+    public abstract Task<WorkflowRunResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping, CancellationToken abort);
 }
 
 /// <summary>The typed runtime of a workflow over <typeparamref name="TEntity"/>.</summary>
@@ -89,13 +93,13 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
         _schemaChecked = true;
     }
 
-    public override async Task<WorkflowRunResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping)
+    public override async Task<WorkflowRunResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping, CancellationToken abort)
     {
         if (!_schemaChecked)
         {
-            await CheckSchemaAsync(stopping).ConfigureAwait(false);
+            await CheckSchemaAsync(abort).ConfigureAwait(false);
         }
 
-        return await _loop!.RunAsync(options, jobId, stopping).ConfigureAwait(false);
+        return await _loop!.RunAsync(options, jobId, stopping, abort).ConfigureAwait(false);
     }
 }

@@ -69,7 +69,7 @@ internal sealed class StatusWorkflowHostedService : BackgroundService
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var result = await workflow.RunAsync(options, workflow.Name, stoppingToken).ConfigureAwait(false);
+                var result = await workflow.RunAsync(options, workflow.Name, stoppingToken, stoppingToken).ConfigureAwait(false);
                 if (result.Claimed == 0)
                 {
                     Log.RunFoundNothing(_logger, workflow.Name);

@@ -35,13 +35,14 @@ internal sealed class RunJobLoop<TEntity>
     /// <summary>Runs batches until the queue is empty, <see cref="StatusWorkflowOptions.MaxBatchesPerRun"/> or cancellation.</summary>
     /// <param name="options">The workflow's settings for this run.</param>
     /// <param name="jobId">The scheduler job id, passed to processors.</param>
-    /// <param name="stopping">Signalled when no new batch or item should start.</param>
-    public async Task<WorkflowRunResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping)
+    /// <param name="stopping">Signalled when no new batch or item should start (the host is stopping).</param>
+    /// <param name="abort">Signalled when work in flight must end now (the host's shutdown timeout); passed to processors.</param>
+    public async Task<WorkflowRunResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping, CancellationToken abort)
     {
         var total = default(WorkflowRunResult);
         for (var batch = 0; batch < options.MaxBatchesPerRun && !stopping.IsCancellationRequested; batch++)
         {
-            var result = await RunAtomicBatchAsync(options.BatchSize, jobId, stopping).ConfigureAwait(false);
+            var result = await RunAtomicBatchAsync(options.BatchSize, jobId, stopping, abort).ConfigureAwait(false);
             total += result.Outcome;
             if (!result.ClaimAgain && result.Outcome.Claimed < options.BatchSize)
             {
@@ -56,7 +57,7 @@ internal sealed class RunJobLoop<TEntity>
     /// One atomic batch: one transaction claims with <c>FOR UPDATE SKIP LOCKED</c>, runs every processor, writes
     /// every outcome in one statement and commits. A crash rolls it all back and the rows are still queued.
     /// </summary>
-    internal async Task<BatchResult> RunAtomicBatchAsync(int batchSize, string jobId, CancellationToken stopping)
+    internal async Task<BatchResult> RunAtomicBatchAsync(int batchSize, string jobId, CancellationToken stopping, CancellationToken abort)
     {
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
@@ -66,13 +67,13 @@ internal sealed class RunJobLoop<TEntity>
             // The loop isolates each item with a savepoint of its own, opened only if the item touches the
             // database; EF's automatic savepoint around SaveChanges would be a second, redundant round trip.
             db.Database.AutoSavepointsEnabled = false;
-            var transaction = await db.Database.BeginTransactionAsync(stopping).ConfigureAwait(false);
+            var transaction = await db.Database.BeginTransactionAsync(abort).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 var items = await db.Set<TEntity>()
                     .FromSqlRaw(_sql.AtomicClaim, new NpgsqlParameter(WorkflowSql.BatchSizeParameter, batchSize))
                     .AsNoTracking()
-                    .ToListAsync(stopping)
+                    .ToListAsync(abort)
                     .ConfigureAwait(false);
 
                 if (items.Count == 0)
@@ -92,7 +93,7 @@ internal sealed class RunJobLoop<TEntity>
                     }
 
                     var key = _keys.Read(item);
-                    var attempt = await ProcessItemAsync(db, processor, item, key, jobId, stopping).ConfigureAwait(false);
+                    var attempt = await ProcessItemAsync(db, processor, item, key, jobId, abort).ConfigureAwait(false);
                     if (attempt.Abandoned)
                     {
                         break;
@@ -125,7 +126,7 @@ internal sealed class RunJobLoop<TEntity>
         }
     }
 
-    private async Task<ItemAttempt> ProcessItemAsync(DbContext db, IStatusItemProcessor<TEntity> processor, TEntity item, object? key, string jobId, CancellationToken stopping)
+    private async Task<ItemAttempt> ProcessItemAsync(DbContext db, IStatusItemProcessor<TEntity> processor, TEntity item, object? key, string jobId, CancellationToken abort)
     {
         db.Attach(item);
         Exception? failure = null;
@@ -136,10 +137,10 @@ internal sealed class RunJobLoop<TEntity>
             try
             {
                 var context = new StatusItemContext(_definition.Name, jobId, db, attempt: 1);
-                result = await processor.ProcessAsync(item, context, stopping).ConfigureAwait(false);
+                result = await processor.ProcessAsync(item, context, abort).ConfigureAwait(false);
                 if (db.ChangeTracker.HasChanges())
                 {
-                    await db.SaveChangesAsync(stopping).ConfigureAwait(false);
+                    await db.SaveChangesAsync(abort).ConfigureAwait(false);
                 }
             }
             catch (Exception ex)
@@ -161,7 +162,7 @@ internal sealed class RunJobLoop<TEntity>
             await db.Database.ExecuteSqlRawAsync("ROLLBACK TO SAVEPOINT " + ItemScope.SavepointName, CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (failure is OperationCanceledException && stopping.IsCancellationRequested)
+        if (failure is OperationCanceledException && abort.IsCancellationRequested)
         {
             return new ItemAttempt(default, Abandoned: true, TransactionAborted: false);
         }

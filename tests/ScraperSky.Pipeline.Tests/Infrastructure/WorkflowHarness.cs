@@ -48,8 +48,8 @@ internal sealed class WorkflowHarness : IAsyncDisposable
 
     public StatusWorkflowOptions Options(string name = "work") => Services.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>().Get(name);
 
-    public Task<WorkflowRunResult> RunAsync(string name = "work", CancellationToken stopping = default)
-        => Workflow(name).RunAsync(Options(name), name, stopping);
+    public Task<WorkflowRunResult> RunAsync(string name = "work", CancellationToken stopping = default, CancellationToken abort = default)
+        => Workflow(name).RunAsync(Options(name), name, stopping, abort);
 
     public ValueTask DisposeAsync() => Services.DisposeAsync();
 }

@@ -8,17 +8,11 @@ public sealed class ThrowawayPostgresOptions
 {
     /// <summary>
     /// Whether the server keeps PostgreSQL's crash-safe defaults. Default <see langword="false"/>: the cluster is created
-    /// with <c>initdb --no-sync</c> and runs with <c>fsync=off</c>, <c>synchronous_commit=off</c> and
-    /// <c>full_page_writes=off</c>, which makes tests fast. Set <see langword="true"/> for benchmarks, so that commits cost
-    /// what they cost in production.
+    /// with <c>initdb --no-sync</c> and runs with <c>fsync=off</c> and <c>full_page_writes=off</c>, which makes tests
+    /// fast; <c>synchronous_commit</c> stays on, so an immediate <see cref="ThrowawayPostgres.RestartAsync"/> (a
+    /// simulated server crash) keeps every acknowledged commit. Set <see langword="true"/> for benchmarks, so that
+    /// commits cost what they cost in production.
     /// </summary>
-    /// <remarks>
-    /// With the default, an immediate <see cref="ThrowawayPostgres.RestartAsync"/> (a simulated crash) recovers a consistent
-    /// database, but <c>synchronous_commit=off</c> lets it lose transactions committed in the last fraction of a second
-    /// before the crash. A crash-recovery test that expects every acknowledged commit to survive should set
-    /// <see cref="Durable"/>, or add <c>synchronous_commit=on</c> to <see cref="ServerSettings"/> (enough on its own:
-    /// <c>fsync=off</c> only risks data when the operating system itself crashes).
-    /// </remarks>
     public bool Durable { get; set; }
 
     /// <summary>The server's <c>max_connections</c>. Default 200.</summary>

@@ -28,6 +28,22 @@ public sealed class StatusItemContext
     /// </summary>
     public DbContext DbContext { get; }
 
-    /// <summary>Gets the attempt number of this item, starting at 1.</summary>
+    /// <summary>Gets the attempt number of this item, starting at 1 (always 1 in atomic-batch mode).</summary>
     public int Attempt { get; }
+
+    internal Func<TimeSpan?, CancellationToken, Task<bool>>? LeaseExtender { get; init; }
+
+    /// <summary>
+    /// Extends this item's lease (a heartbeat for long items, lease mode only) to <paramref name="duration"/> from now,
+    /// or to the workflow's lease duration. Extend before changing the item's own row.
+    /// </summary>
+    /// <param name="duration">The new lease length from now; <see langword="null"/> for the workflow's <c>LeaseDuration</c>.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <returns><see langword="true"/> if the lease was extended; <see langword="false"/> if the claim is no longer this
+    /// worker's (the lease expired and was rescued): stop working on the item, its outcome will be refused.</returns>
+    /// <exception cref="InvalidOperationException">The workflow does not run in lease mode.</exception>
+    public Task<bool> ExtendLeaseAsync(TimeSpan? duration = null, CancellationToken cancellationToken = default)
+        => LeaseExtender is { } extend
+            ? extend(duration, cancellationToken)
+            : throw new InvalidOperationException($"Status workflow '{WorkflowName}' does not run in lease mode; only leases can be extended.");
 }

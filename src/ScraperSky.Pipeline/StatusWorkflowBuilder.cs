@@ -24,6 +24,11 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
     private StatusValues? _values;
     private string? _errorTextProperty;
     private Type? _processorType;
+    private LeaseProperties? _lease;
+    private string? _nextAttemptProperty;
+    private string? _updatedAtProperty;
+    private readonly List<(string Property, bool Descending)> _orderBy = [];
+    private LambdaExpression? _filter;
 
     internal StatusWorkflowBuilder(string name, IServiceCollection services)
     {
@@ -100,6 +105,80 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
         return this;
     }
 
+    /// <summary>
+    /// Sets the columns lease mode (<see cref="ClaimMode.Lease"/>) writes: the attempt count (an integer), the lease
+    /// expiry (a timestamp) and the claim token (text) that fences late outcomes.
+    /// </summary>
+    /// <param name="attempts">The attempt counter, as <c>e =&gt; e.Attempts</c>.</param>
+    /// <param name="leaseExpiresAt">The lease expiry, as <c>e =&gt; e.LeaseExpiresAt</c>.</param>
+    /// <param name="claimedBy">The claim token, as <c>e =&gt; e.ClaimedBy</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException">An argument is not a property access.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> Lease(Expression<Func<TEntity, object?>> attempts, Expression<Func<TEntity, object?>> leaseExpiresAt, Expression<Func<TEntity, object?>> claimedBy)
+    {
+        _lease = new LeaseProperties(
+            PropertyName(attempts, nameof(attempts)),
+            PropertyName(leaseExpiresAt, nameof(leaseExpiresAt)),
+            PropertyName(claimedBy, nameof(claimedBy)));
+        return this;
+    }
+
+    /// <summary>Sets the timestamp column before which a queued row is not claimed: written by retries (back-off) and snoozes.</summary>
+    /// <param name="property">The property, as <c>e =&gt; e.NextAttemptAt</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> NextAttemptAt(Expression<Func<TEntity, object?>> property)
+    {
+        _nextAttemptProperty = PropertyName(property, nameof(property));
+        return this;
+    }
+
+    /// <summary>Sets a timestamp column that every claim and outcome sets to the current time.</summary>
+    /// <param name="property">The property, as <c>e =&gt; e.UpdatedAt</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> UpdatedAt(Expression<Func<TEntity, object?>> property)
+    {
+        _updatedAtProperty = PropertyName(property, nameof(property));
+        return this;
+    }
+
+    /// <summary>Adds a claim-order column (such as a priority or an updated-at column); the key always ends the order.</summary>
+    /// <param name="property">The property, as <c>e =&gt; e.Priority</c>.</param>
+    /// <param name="descending">Whether larger values are claimed first.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> OrderBy(Expression<Func<TEntity, object?>> property, bool descending = false)
+    {
+        _orderBy.Add((PropertyName(property, nameof(property)), descending));
+        return this;
+    }
+
+    /// <summary>
+    /// Restricts the claim to rows matching <paramref name="filter"/> (for example one tenant). Supported: comparisons
+    /// of mapped properties with constants or captured values, <c>&amp;&amp;</c>, <c>||</c>, <c>!</c>, null checks and
+    /// <c>values.Contains(e.Property)</c>; values become parameters. Anything else stops start-up naming the expression.
+    /// </summary>
+    /// <param name="filter">The filter, as <c>e =&gt; e.TenantId == tenant</c>.</param>
+    /// <returns>This builder.</returns>
+    public StatusWorkflowBuilder<TEntity, TStatus> Where(Expression<Func<TEntity, bool>> filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        if (_filter is null)
+        {
+            _filter = filter;
+        }
+        else
+        {
+            // Combine with the earlier filter over one parameter, so repeated calls mean AND.
+            var previous = (Expression<Func<TEntity, bool>>)_filter;
+            var body = new ParameterReplacer(filter.Parameters[0], previous.Parameters[0]).Visit(filter.Body);
+            _filter = Expression.Lambda<Func<TEntity, bool>>(Expression.AndAlso(previous.Body, body), previous.Parameters);
+        }
+
+        return this;
+    }
+
     /// <summary>Sets the processor: the business logic for one item, resolved from the item's scope.</summary>
     /// <typeparam name="TProcessor">The processor type; registered as scoped unless already registered.</typeparam>
     /// <returns>This builder.</returns>
@@ -146,13 +225,21 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
         }
 
         _guardContext!(Services);
-        return new StatusWorkflowRegistration(Name, _contextType!, typeof(TEntity), typeof(TStatus), _statusProperty!, _values!, _errorTextProperty, _processorType!);
+        return new StatusWorkflowRegistration(Name, _contextType!, typeof(TEntity), typeof(TStatus), _statusProperty!, _values!, _errorTextProperty, _processorType!)
+        {
+            Lease = _lease,
+            NextAttemptProperty = _nextAttemptProperty,
+            UpdatedAtProperty = _updatedAtProperty,
+            OrderBy = _orderBy.ToArray(),
+            Filter = _filter,
+        };
     }
 
     private string PropertyName(LambdaExpression property, string parameterName)
     {
         ArgumentNullException.ThrowIfNull(property, parameterName);
-        if (property.Body is MemberExpression { Member: PropertyInfo or FieldInfo } member && member.Expression == property.Parameters[0])
+        var body = property.Body is UnaryExpression { NodeType: ExpressionType.Convert } convert ? convert.Operand : property.Body;
+        if (body is MemberExpression { Member: PropertyInfo or FieldInfo } member && member.Expression == property.Parameters[0])
         {
             return member.Member.Name;
         }
@@ -162,4 +249,9 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
 
     private object NotNull(TStatus value, string parameterName)
         => (object?)value ?? throw new ArgumentNullException(parameterName, $"Status workflow '{Name}': the {parameterName} status value is null.");
+
+    private sealed class ParameterReplacer(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+    }
 }

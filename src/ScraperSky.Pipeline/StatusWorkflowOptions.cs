@@ -15,6 +15,12 @@ public sealed class StatusWorkflowOptions
     /// <summary>The default <see cref="MaxBatchesPerRun"/>.</summary>
     public const int DefaultMaxBatchesPerRun = 100;
 
+    /// <summary>The default <see cref="MaxAttempts"/>.</summary>
+    public const int DefaultMaxAttempts = 5;
+
+    /// <summary>The largest accepted <see cref="Parallelism"/>.</summary>
+    public const int MaxParallelism = 256;
+
     /// <summary>Gets or sets whether the workflow runs at all.</summary>
     /// <value>Default <see langword="true"/>.</value>
     public bool Enabled { get; set; } = true;
@@ -30,4 +36,36 @@ public sealed class StatusWorkflowOptions
     /// <summary>Gets or sets how many batches one run claims at most before yielding until the next interval.</summary>
     /// <value>Default <see cref="DefaultMaxBatchesPerRun"/>; at least 1.</value>
     public int MaxBatchesPerRun { get; set; } = DefaultMaxBatchesPerRun;
+
+    /// <summary>Gets or sets how rows are claimed and finished.</summary>
+    /// <value>Default <see cref="ClaimMode.AtomicBatch"/>.</value>
+    public ClaimMode Mode { get; set; } = ClaimMode.AtomicBatch;
+
+    /// <summary>Gets or sets how long a lease-mode claim lasts before the rescuer may return the row to the queue.</summary>
+    /// <value>Default 5 minutes; longer than <see cref="ItemTimeout"/>, at most one day.</value>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets how many times a lease-mode item is claimed before a failure or an expired lease ends it as error.</summary>
+    /// <value>Default <see cref="DefaultMaxAttempts"/>; at least 1.</value>
+    public int MaxAttempts { get; set; } = DefaultMaxAttempts;
+
+    /// <summary>Gets or sets how many items of a lease-mode batch are processed at once.</summary>
+    /// <value>Default 1; from 1 to <see cref="MaxParallelism"/>.</value>
+    public int Parallelism { get; set; } = 1;
+
+    /// <summary>Gets or sets how long one item may run before it is cancelled and fails with "timed out after …".</summary>
+    /// <value>Default 1 minute; more than zero, shorter than <see cref="LeaseDuration"/> in lease mode.</value>
+    public TimeSpan ItemTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gets or sets the first retry delay of a failed lease-mode item; each further attempt doubles it, with jitter.</summary>
+    /// <value>Default 10 seconds; zero or more.</value>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets the longest retry delay.</summary>
+    /// <value>Default 1 hour; at least <see cref="RetryDelay"/>.</value>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Gets or sets what the start-up doctor does with its findings.</summary>
+    /// <value>Default <see cref="DoctorMode.Warn"/>.</value>
+    public DoctorMode Doctor { get; set; } = DoctorMode.Warn;
 }

@@ -42,8 +42,13 @@ public static class StatusWorkflowServiceCollectionExtensions
 
         services.AddSingleton(registration);
         services.TryAdd(ServiceDescriptor.Scoped(registration.ProcessorType, registration.ProcessorType));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StatusWorkflow>(sp => new StatusWorkflow<TEntity>(
-            registration, sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ILoggerFactory>()));
+            registration,
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>()));
 
         var options = services.AddOptions<StatusWorkflowOptions>(name);
         foreach (var action in builder.OptionActions)

@@ -6,47 +6,159 @@ namespace ScraperSky.Pipeline.Claiming;
 /// Every SQL statement a workflow sends, generated once from its <see cref="WorkflowDefinition"/>. Identifiers are
 /// quoted, status values are provider-generated literals, and everything that varies at run time is a parameter.
 /// </summary>
+/// <remarks>
+/// Time in SQL is <c>coalesce(@now, now())</c>: the database clock, unless a test binds <c>@now</c> from its
+/// <see cref="TimeProvider"/>. Candidate rows are aliased <c>c</c> (filters and orders are written over it), updated
+/// rows <c>t</c>, and outcome rows <c>o</c>.
+/// </remarks>
 internal sealed class WorkflowSql
 {
-    /// <summary>Parameter holding the claim's row limit.</summary>
     public const string BatchSizeParameter = "batch_size";
-
-    /// <summary>Parameters of the batched outcome statement: parallel arrays of key, outcome kind and reason.</summary>
+    public const string NowParameter = "now";
+    public const string LeaseParameter = "lease";
+    public const string TokenParameter = "token";
+    public const string KeyParameter = "key";
+    public const string MaxAttemptsParameter = "max_attempts";
+    public const string LockParameter = "lock";
     public const string KeysParameter = "keys";
     public const string KindsParameter = "kinds";
     public const string ReasonsParameter = "reasons";
+    public const string DelaysParameter = "delays";
 
     /// <summary>Outcome kinds as sent in <see cref="KindsParameter"/>.</summary>
     public const short CompletedKind = 0;
     public const short ErrorKind = 1;
+    public const short RetryKind = 2;
+    public const short SnoozeKind = 3;
+    public const short ReleaseKind = 4;
+
+    private const string Now = "coalesce(@" + NowParameter + ", now())";
 
     public WorkflowSql(WorkflowDefinition definition)
     {
         var d = definition;
         var l = d.Literals;
+        var key = d.KeyColumn;
+        var updated = d.UpdatedAtColumn is null ? string.Empty : $", {d.UpdatedAtColumn} = {Now}";
 
-        AtomicClaim =
-            $"SELECT t.* FROM {d.Table} AS t WHERE t.{d.StatusColumn} = {l.Queued} " +
-            $"ORDER BY t.{d.KeyColumn} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED";
+        var claimable = $"c.{d.StatusColumn} = {l.Queued}";
+        if (d.NextAttemptColumn is not null)
+        {
+            claimable += $" AND (c.{d.NextAttemptColumn} IS NULL OR c.{d.NextAttemptColumn} <= {Now})";
+        }
 
-        var setError = d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = o.reason";
-        WriteOutcomes =
-            $"UPDATE {d.Table} AS t SET {d.StatusColumn} = CASE o.kind WHEN {CompletedKind} THEN {l.Completed} ELSE {l.Error} END{setError} " +
-            $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}) AS o(key, kind, reason) " +
-            $"WHERE t.{d.KeyColumn} = o.key";
+        if (d.Filter is not null)
+        {
+            claimable += $" AND ({d.Filter.Sql})";
+        }
+
+        AtomicClaim = $"SELECT c.* FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED";
+        AtomicClaimKeys = $"SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED";
+        SelectOne = $"SELECT t.* FROM {d.Table} AS t WHERE t.{key} = @{KeyParameter}";
+
+        var outcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}) AS o(key, kind, reason, delay) WHERE t.{key} = o.key";
+        var status = $"{d.StatusColumn} = CASE o.kind WHEN {CompletedKind} THEN {l.Completed} WHEN {ErrorKind} THEN {l.Error} WHEN {RetryKind} THEN {l.Queued} WHEN {SnoozeKind} THEN {l.Queued} WHEN {ReleaseKind} THEN {l.Queued} END";
+        var keepsError = $"o.kind IN ({SnoozeKind}, {ReleaseKind})";
+        var error = d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = CASE WHEN {keepsError} THEN t.{d.ErrorColumn} ELSE o.reason END";
+        var next = d.NextAttemptColumn is null ? string.Empty : $", {d.NextAttemptColumn} = CASE WHEN o.kind IN ({RetryKind}, {SnoozeKind}) THEN {Now} + o.delay ELSE NULL END";
+
+        WriteAtomicOutcomes = $"UPDATE {d.Table} AS t SET {status}{error}{next}{updated} {outcomes}";
+
+        if (d.AttemptsColumn is { } attempts && d.LeaseColumn is { } lease && d.ClaimedByColumn is { } claimedBy)
+        {
+            LeaseClaim =
+                $"UPDATE {d.Table} AS t SET {d.StatusColumn} = {l.Processing}, {attempts} = t.{attempts} + 1, " +
+                $"{lease} = {Now} + @{LeaseParameter}, {claimedBy} = @{TokenParameter}{updated} " +
+                $"WHERE t.{key} IN (SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
+                "RETURNING t.*";
+
+            var ours = $"t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = @{TokenParameter}";
+            WriteLeaseOutcomes =
+                $"UPDATE {d.Table} AS t SET {status}, " +
+                $"{attempts} = CASE WHEN {keepsError} THEN t.{attempts} - 1 ELSE t.{attempts} END, " +
+                $"{lease} = NULL, {claimedBy} = NULL{error}{next}{updated} " +
+                $"{outcomes} AND {ours} RETURNING t.{key}";
+
+            // SKIP LOCKED: when the item's own open transaction holds the row, this returns at once (0 rows) instead
+            // of waiting on ourselves; the caller then extends within that transaction.
+            ExtendLease =
+                $"UPDATE {d.Table} AS t SET {lease} = {Now} + @{LeaseParameter} " +
+                $"WHERE t.{key} IN (SELECT c.{key} FROM {d.Table} AS c WHERE c.{key} = @{KeyParameter} FOR UPDATE SKIP LOCKED) AND {ours}";
+
+            ClaimedKeys = $"SELECT t.{key} FROM {d.Table} AS t WHERE {ours}";
+
+            var expiredError = d.ErrorColumn is null
+                ? string.Empty
+                : $", {d.ErrorColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 'lease expired after ' || t.{attempts} || ' attempts' ELSE t.{d.ErrorColumn} END";
+
+            // One statement, one round trip: the transaction-scoped advisory lock elects the rescuing host for the
+            // statement's own transaction (so it works behind transaction-mode poolers); SKIP LOCKED keeps two
+            // rescuers, or a rescuer and a worker writing its outcome, off each other's rows.
+            Rescue =
+                $"WITH leader AS (SELECT pg_try_advisory_xact_lock(@{LockParameter}) AS elected), " +
+                $"expired AS (SELECT c.{key} FROM {d.Table} AS c WHERE (SELECT elected FROM leader) AND c.{d.StatusColumn} = {l.Processing} AND c.{lease} < {Now} " +
+                $"ORDER BY c.{lease} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
+                $"UPDATE {d.Table} AS t SET {d.StatusColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN {l.Error} ELSE {l.Queued} END, " +
+                $"{lease} = NULL, {claimedBy} = NULL{expiredError}{updated} " +
+                $"FROM expired WHERE t.{key} = expired.{key} AND t.{d.StatusColumn} = {l.Processing} " +
+                $"RETURNING t.{key}, t.{d.StatusColumn} = {l.Error}";
+        }
 
         var errorSelect = d.ErrorColumn is null ? string.Empty : $", t.{d.ErrorColumn}";
+        var optionalSelect = string.Concat(d.OptionalColumns.Select(c => ", t." + c.Column));
         VerifySchema =
-            $"SELECT t.{d.KeyColumn}, t.{d.StatusColumn}{errorSelect} FROM {d.Table} AS t " +
+            $"SELECT t.{key}, t.{d.StatusColumn}{errorSelect}{optionalSelect} FROM {d.Table} AS t " +
             $"WHERE t.{d.StatusColumn} IN ({l.Queued}, {l.Processing}, {l.Completed}, {l.Error}) LIMIT 0";
+        ClaimPlan = $"SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT 100";
+        UnknownStatuses =
+            $"SELECT s::text, count(*) FROM (SELECT t.{d.StatusColumn} AS s FROM {d.Table} AS t " +
+            $"WHERE t.{d.StatusColumn} IS NULL OR t.{d.StatusColumn} NOT IN ({l.Queued}, {l.Processing}, {l.Completed}, {l.Error}) LIMIT 1000) AS u GROUP BY 1 ORDER BY 2 DESC LIMIT 5";
+        PartialIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} ({d.OrderBy.Replace("c.", string.Empty, StringComparison.Ordinal)}) WHERE {d.StatusColumn} = {l.Queued}";
+        if (d.LeaseColumn is not null)
+        {
+            RescueIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} ({d.LeaseColumn}) WHERE {d.StatusColumn} = {l.Processing}";
+        }
     }
 
-    /// <summary>Atomic-batch claim: locks up to <c>@batch_size</c> queued rows, skipping rows other workers hold.</summary>
+    /// <summary>Atomic-batch claim: locks up to <c>@batch_size</c> claimable rows, skipping rows others hold.</summary>
     public string AtomicClaim { get; }
 
-    /// <summary>Writes many items' outcomes in one statement.</summary>
-    public string WriteOutcomes { get; }
+    /// <summary>The atomic claim reading keys only: the fallback when a claimed row cannot be materialised.</summary>
+    public string AtomicClaimKeys { get; }
+
+    /// <summary>Reads one row by key.</summary>
+    public string SelectOne { get; }
+
+    /// <summary>Writes many atomic-batch outcomes in one statement.</summary>
+    public string WriteAtomicOutcomes { get; }
+
+    /// <summary>Lease claim: marks up to <c>@batch_size</c> rows processing under the claim token and returns them; null without lease columns.</summary>
+    public string? LeaseClaim { get; }
+
+    /// <summary>Writes many lease-mode outcomes in one statement, only for rows still held by the claim token; returns the keys written.</summary>
+    public string? WriteLeaseOutcomes { get; }
+
+    /// <summary>Extends one item's lease while it is still held by the claim token.</summary>
+    public string? ExtendLease { get; }
+
+    /// <summary>Keys still held by a claim token.</summary>
+    public string? ClaimedKeys { get; }
+
+    /// <summary>Returns expired leases to the queue, or to error after the last attempt.</summary>
+    public string? Rescue { get; }
 
     /// <summary>Touches the table, the columns and the four status literals without reading a row.</summary>
     public string VerifySchema { get; }
+
+    /// <summary>The claim's candidate query, for the doctor's <c>EXPLAIN</c>.</summary>
+    public string ClaimPlan { get; }
+
+    /// <summary>Up to five status values other than the workflow's four, with counts (sampled).</summary>
+    public string UnknownStatuses { get; }
+
+    /// <summary>The index the doctor recommends for the claim.</summary>
+    public string PartialIndex { get; }
+
+    /// <summary>The index the doctor recommends for the rescuer, in lease mode.</summary>
+    public string? RescueIndex { get; }
 }

@@ -37,6 +37,33 @@ internal sealed class WorkflowDefinition
 
     public string? ErrorColumn { get; init; }
 
+    /// <summary>Lease mode's attempt counter, quoted; null when <c>Lease(…)</c> was not called.</summary>
+    public string? AttemptsColumn { get; init; }
+
+    /// <summary>Lease mode's lease expiry, quoted.</summary>
+    public string? LeaseColumn { get; init; }
+
+    /// <summary>Lease mode's claim token, quoted.</summary>
+    public string? ClaimedByColumn { get; init; }
+
+    /// <summary>The next-attempt timestamp, quoted, or null.</summary>
+    public string? NextAttemptColumn { get; init; }
+
+    /// <summary>The updated-at timestamp, quoted, or null.</summary>
+    public string? UpdatedAtColumn { get; init; }
+
+    /// <summary>The claim order over the candidate alias, ending with the key: <c>c."priority" DESC, c."id"</c>.</summary>
+    public required string OrderBy { get; init; }
+
+    /// <summary>The claim filter over the candidate alias, or null.</summary>
+    public ClaimFilter? Filter { get; init; }
+
+    /// <summary>The optional columns as (role, quoted column, property) for the doctor's type checks.</summary>
+    public required IReadOnlyList<(string Role, string Column, IProperty Property)> OptionalColumns { get; init; }
+
+    /// <summary>The unquoted table and schema, for catalog queries.</summary>
+    public required StoreObjectIdentifier StoreObject { get; init; }
+
     public required ValueConverter? KeyConverter { get; init; }
 }
 

@@ -10,6 +10,9 @@ namespace ScraperSky.Pipeline.Definition;
 /// </summary>
 internal static class WorkflowDefinitionResolver
 {
+    /// <summary>The alias of candidate rows in every claim statement; filters and orders are written over it.</summary>
+    public const string CandidateAlias = "c";
+
     public static WorkflowDefinition Resolve(StatusWorkflowRegistration registration, IModel model)
     {
         var entityType = model.FindEntityType(registration.EntityType)
@@ -63,13 +66,79 @@ internal static class WorkflowDefinitionResolver
                 ?? throw Misconfigured(registration, "ErrorText", $"property '{errorName}' has no column in table {Display(schema, tableName)}."));
         }
 
+        var optional = new List<(string Role, string Column, IProperty Property)>();
+        string? Optional(string? name, string setting, string role, Func<Type, bool> typeOk, string expected)
+        {
+            if (name is null)
+            {
+                return null;
+            }
+
+            var property = entityType.FindProperty(name)
+                ?? throw Misconfigured(registration, setting, $"property '{name}' is not mapped on entity '{entityType.DisplayName()}'.");
+            var clr = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
+            if (!typeOk(clr))
+            {
+                throw Misconfigured(registration, setting, $"property '{entityType.DisplayName()}.{name}' is '{property.ClrType.Name}'; the {role} must be {expected}.");
+            }
+
+            var column = SqlIdentifier.Quote(property.GetColumnName(table)
+                ?? throw Misconfigured(registration, setting, $"property '{name}' has no column in table {Display(schema, tableName)}."));
+            optional.Add((role, column, property));
+            return column;
+        }
+
+        static bool IsInteger(Type t) => t == typeof(int) || t == typeof(long) || t == typeof(short);
+        static bool IsTimestamp(Type t) => t == typeof(DateTimeOffset) || t == typeof(DateTime);
+        var lease = registration.Lease;
+        var attempts = Optional(lease?.Attempts, "Lease", "attempt counter", IsInteger, "an integer");
+        var leaseColumn = Optional(lease?.LeaseExpiresAt, "Lease", "lease expiry", IsTimestamp, "a DateTimeOffset or DateTime (timestamptz)");
+        var claimedBy = Optional(lease?.ClaimedBy, "Lease", "claim token", t => t == typeof(string), "a string");
+        var nextAttempt = Optional(registration.NextAttemptProperty, "NextAttemptAt", "next-attempt time", IsTimestamp, "a DateTimeOffset or DateTime (timestamptz)");
+        var updatedAt = Optional(registration.UpdatedAtProperty, "UpdatedAt", "updated-at time", IsTimestamp, "a DateTimeOffset or DateTime (timestamptz)");
+
+        var order = new List<string>();
+        foreach (var (name, descending) in registration.OrderBy)
+        {
+            var property = entityType.FindProperty(name)
+                ?? throw Misconfigured(registration, "OrderBy", $"property '{name}' is not mapped on entity '{entityType.DisplayName()}'.");
+            var column = property.GetColumnName(table)
+                ?? throw Misconfigured(registration, "OrderBy", $"property '{name}' has no column in table {Display(schema, tableName)}.");
+            order.Add($"{CandidateAlias}.{SqlIdentifier.Quote(column)}{(descending ? " DESC" : string.Empty)}");
+        }
+
+        var keyColumn = SqlIdentifier.Quote(keyProperty.GetColumnName(table) ?? keyProperty.Name);
+        order.Add($"{CandidateAlias}.{keyColumn}");
+
+        ClaimFilter? filter = null;
+        if (registration.Filter is { } expression)
+        {
+            try
+            {
+                filter = FilterTranslator.Translate(expression, entityType, table, CandidateAlias);
+            }
+            catch (NotSupportedException ex)
+            {
+                throw Misconfigured(registration, "Where", ex.Message + ".");
+            }
+        }
+
         return new WorkflowDefinition
         {
+            StoreObject = table,
+            AttemptsColumn = attempts,
+            LeaseColumn = leaseColumn,
+            ClaimedByColumn = claimedBy,
+            NextAttemptColumn = nextAttempt,
+            UpdatedAtColumn = updatedAt,
+            OrderBy = string.Join(", ", order),
+            Filter = filter,
+            OptionalColumns = optional,
             Registration = registration,
             Table = SqlIdentifier.Qualify(schema, tableName),
             TableDisplayName = Display(schema, tableName),
             KeyProperty = keyProperty,
-            KeyColumn = SqlIdentifier.Quote(keyProperty.GetColumnName(table) ?? keyProperty.Name),
+            KeyColumn = keyColumn,
             KeyConverter = keyMapping.Converter,
             KeyProviderType = keyMapping.Converter?.ProviderClrType ?? keyMapping.ClrType,
             StatusProperty = statusProperty,

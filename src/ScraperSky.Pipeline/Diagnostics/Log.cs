@@ -31,4 +31,25 @@ internal static partial class Log
 
     [LoggerMessage(1007, LogLevel.Warning, "Status workflow '{Workflow}': the database could not be reached to check the table at start-up; the check runs again before the first claim.")]
     public static partial void SchemaCheckDeferred(ILogger logger, Exception exception, string workflow);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} timed out after {Timeout}.")]
+    public static partial void ItemTimedOut(ILogger logger, string workflow, object? key, TimeSpan timeout);
+
+    [LoggerMessage(1009, LogLevel.Warning, "Status workflow '{Workflow}': a claimed row could not be read; reading the batch row by row so that only unreadable rows fail.")]
+    public static partial void UnreadableRowInBatch(ILogger logger, Exception exception, string workflow);
+
+    [LoggerMessage(1010, LogLevel.Warning, "Status workflow '{Workflow}': the outcome of item {Key} was refused because its lease had expired and the row was rescued; its work was discarded.")]
+    public static partial void LeaseLost(ILogger logger, string workflow, object? key);
+
+    [LoggerMessage(1011, LogLevel.Error, "Status workflow '{Workflow}': writing item {Key}'s outcome failed; the row stays claimed until its lease expires and the rescuer returns it.")]
+    public static partial void ItemInfrastructureFailed(ILogger logger, Exception exception, string workflow, object? key);
+
+    [LoggerMessage(4000, LogLevel.Information, "Status workflow '{Workflow}': rescued {Requeued} expired leases back to the queue and ended {Failed} as error after their last attempt.")]
+    public static partial void LeasesRescued(ILogger logger, string workflow, int requeued, int failed);
+
+    [LoggerMessage(4001, LogLevel.Warning, "Status workflow '{Workflow}' doctor: {Finding}")]
+    public static partial void DoctorFinding(ILogger logger, string workflow, string finding);
+
+    [LoggerMessage(4002, LogLevel.Warning, "Status workflow '{Workflow}': {Count} rows have status {Status}, which is not one of the workflow's four values; they are left untouched and never claimed.")]
+    public static partial void UnknownStatus(ILogger logger, string workflow, string status, long count);
 }

@@ -2,6 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScraperSky.Pipeline.Definition;
+using Microsoft.Extensions.Options;
+using ScraperSky.Pipeline.Diagnostics;
 using ScraperSky.Pipeline.Processing;
 
 namespace ScraperSky.Pipeline.Hosting;
@@ -44,16 +46,23 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
 {
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly IOptionsMonitor<StatusWorkflowOptions> _options;
     private WorkflowDefinition? _definition;
     private RunJobLoop<TEntity>? _loop;
     private volatile bool _schemaChecked;
 
-    public StatusWorkflow(StatusWorkflowRegistration registration, IServiceScopeFactory scopes, ILoggerFactory loggers)
+    public StatusWorkflow(StatusWorkflowRegistration registration, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IOptionsMonitor<StatusWorkflowOptions> options)
         : base(registration)
     {
         _scopes = scopes;
         _logger = loggers.CreateLogger("ScraperSky.Pipeline.StatusWorkflow");
+        _time = time;
+        _options = options;
     }
+
+    /// <summary>Gets the workflow's loop; available after <see cref="Resolve"/>.</summary>
+    internal RunJobLoop<TEntity> Loop => _loop ?? throw new InvalidOperationException($"Status workflow '{Name}' has not been resolved yet.");
 
     public override WorkflowDefinition Definition => _definition ?? throw new InvalidOperationException($"Status workflow '{Name}' has not been resolved yet.");
 
@@ -76,7 +85,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
             throw WorkflowDefinitionResolver.Misconfigured(Registration, "UseProcessor", $"processor '{Registration.ProcessorType.Name}' could not be resolved.");
         }
 
-        _loop = new RunJobLoop<TEntity>(definition, _scopes, _logger);
+        _loop = new RunJobLoop<TEntity>(definition, _scopes, _logger, _time);
         _definition = definition;
     }
 
@@ -88,6 +97,20 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
         {
             var db = (DbContext)scope.ServiceProvider.GetRequiredService(Registration.ContextType);
             await SchemaCheck.RunAsync(db, _definition!, _loop!.Sql, cancellationToken).ConfigureAwait(false);
+            var options = _options.Get(Name);
+            if (options.Doctor != DoctorMode.Off)
+            {
+                var findings = await WorkflowDoctor.ExamineAsync(db, _definition!, _loop.Sql, options, _logger, cancellationToken).ConfigureAwait(false);
+                if (findings.Count > 0 && options.Doctor == DoctorMode.Fail)
+                {
+                    throw new InvalidOperationException($"Status workflow '{Name}' failed the start-up doctor (Doctor = Fail): {string.Join(" ", findings)}");
+                }
+
+                foreach (var finding in findings)
+                {
+                    Log.DoctorFinding(_logger, Name, finding);
+                }
+            }
         }
 
         _schemaChecked = true;

@@ -29,4 +29,14 @@ internal sealed class KeyReader<TEntity>
     }
 
     public Array CreateArray(int length) => Array.CreateInstance(_providerType, length);
+
+    /// <summary>Compiles a getter for an integer property (the attempt counter), whatever its integer width.</summary>
+    public static Func<TEntity, int> IntegerGetter(Microsoft.EntityFrameworkCore.Metadata.IProperty property)
+    {
+        var member = (System.Reflection.MemberInfo?)property.PropertyInfo ?? property.FieldInfo
+            ?? throw new InvalidOperationException($"Property '{property.Name}' is a shadow property.");
+        var entity = Expression.Parameter(typeof(TEntity), "entity");
+        var access = Expression.Convert(Expression.MakeMemberAccess(Expression.Convert(entity, member.DeclaringType!), member), typeof(int));
+        return Expression.Lambda<Func<TEntity, int>>(access, entity).Compile();
+    }
 }

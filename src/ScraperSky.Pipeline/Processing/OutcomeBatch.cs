@@ -12,12 +12,14 @@ internal sealed class OutcomeBatch
     private readonly Array _keys;
     private readonly short[] _kinds;
     private readonly string?[] _reasons;
+    private readonly TimeSpan[] _delays;
 
     public OutcomeBatch(Array keys)
     {
         _keys = keys;
         _kinds = new short[keys.Length];
         _reasons = new string?[keys.Length];
+        _delays = new TimeSpan[keys.Length];
     }
 
     public int Count { get; private set; }
@@ -26,19 +28,28 @@ internal sealed class OutcomeBatch
 
     public int Failed { get; private set; }
 
-    public void Add(object? key, ItemResult result)
+    public int Retried { get; private set; }
+
+    public object? KeyAt(int index) => _keys.GetValue(index);
+
+    public void Add(object? key, short kind, string? reason = null, TimeSpan delay = default)
     {
         _keys.SetValue(key, Count);
-        if (result.Kind == ItemResultKind.Completed)
+        _kinds[Count] = kind;
+        _reasons[Count] = reason;
+        _delays[Count] = delay;
+        switch (kind)
         {
-            _kinds[Count] = WorkflowSql.CompletedKind;
-            Completed++;
-        }
-        else
-        {
-            _kinds[Count] = WorkflowSql.ErrorKind;
-            _reasons[Count] = result.Reason;
-            Failed++;
+            case WorkflowSql.CompletedKind:
+                Completed++;
+                break;
+            case WorkflowSql.ErrorKind:
+                Failed++;
+                break;
+            case WorkflowSql.RetryKind:
+            case WorkflowSql.SnoozeKind:
+                Retried++;
+                break;
         }
 
         Count++;
@@ -49,12 +60,14 @@ internal sealed class OutcomeBatch
         var keys = _keys;
         var kinds = _kinds;
         var reasons = _reasons;
+        var delays = _delays;
         if (Count < _keys.Length)
         {
             keys = Array.CreateInstance(_keys.GetType().GetElementType()!, Count);
             Array.Copy(_keys, keys, Count);
             kinds = _kinds[..Count];
             reasons = _reasons[..Count];
+            delays = _delays[..Count];
         }
 
         return
@@ -62,6 +75,7 @@ internal sealed class OutcomeBatch
             new NpgsqlParameter(WorkflowSql.KeysParameter, keys),
             new NpgsqlParameter(WorkflowSql.KindsParameter, kinds),
             new NpgsqlParameter(WorkflowSql.ReasonsParameter, reasons),
+            new NpgsqlParameter(WorkflowSql.DelaysParameter, delays),
         ];
     }
 }

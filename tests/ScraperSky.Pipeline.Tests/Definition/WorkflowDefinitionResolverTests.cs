@@ -16,8 +16,8 @@ public sealed class WorkflowDefinitionResolverTests
     {
         var sql = SqlFor<EnumWorkDb>();
 
-        sql.AtomicClaim.Should().Be("SELECT t.* FROM \"enum_items\" AS t WHERE t.\"status\" = 'Queued'::job_status ORDER BY t.\"id\" LIMIT @batch_size FOR UPDATE SKIP LOCKED");
-        sql.WriteOutcomes.Should().Contain("WHEN 0 THEN 'Completed'::job_status ELSE 'Error'::job_status END, \"error\" = o.reason");
+        sql.AtomicClaim.Should().Be("SELECT c.* FROM \"enum_items\" AS c WHERE c.\"status\" = 'Queued'::job_status ORDER BY c.\"id\" LIMIT @batch_size FOR UPDATE SKIP LOCKED");
+        sql.WriteAtomicOutcomes.Should().Contain("WHEN 0 THEN 'Completed'::job_status WHEN 1 THEN 'Error'::job_status");
     }
 
     [Fact]

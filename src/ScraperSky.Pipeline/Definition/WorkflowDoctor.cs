@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ScraperSky.Pipeline.Claiming;
+using ScraperSky.Pipeline.Diagnostics;
+
+namespace ScraperSky.Pipeline.Definition;
+
+/// <summary>
+/// The start-up doctor: checks that an index serves the claim (and, in lease mode, the rescuer), that the optional
+/// columns have usable types, and reports rows whose status is none of the workflow's four values. Findings carry
+/// the statement that fixes them; <see cref="DoctorMode"/> decides whether they warn or stop start-up.
+/// </summary>
+internal static class WorkflowDoctor
+{
+    /// <summary>Tables estimated smaller than this are not worth an index warning: a scan of them is cheap.</summary>
+    public const long LargeTableRows = 10_000;
+
+    public static async Task<IReadOnlyList<string>> ExamineAsync(DbContext db, WorkflowDefinition definition, WorkflowSql sql, StatusWorkflowOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var findings = new List<string>();
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var table = await ReadTableAsync(connection, definition, cancellationToken).ConfigureAwait(false);
+            var statusName = Unquote(definition.StatusColumn);
+            var claimIndexed = table.Indexes.Any(i => i.Predicate?.Contains(statusName, StringComparison.Ordinal) == true || i.LeadingColumn == statusName);
+            if (!claimIndexed)
+            {
+                findings.Add($"no index serves the claim on {definition.TableDisplayName} (the claim filters on {definition.StatusColumn}); create the recommended partial index: {sql.PartialIndex};");
+            }
+            else if (table.EstimatedRows >= LargeTableRows && await ClaimScansTableAsync(connection, sql, definition, cancellationToken).ConfigureAwait(false))
+            {
+                findings.Add($"the claim on {definition.TableDisplayName} (~{table.EstimatedRows.ToString("N0", CultureInfo.InvariantCulture)} rows) plans a sequential scan; create the recommended partial index: {sql.PartialIndex};");
+            }
+
+            if (options.Mode == ClaimMode.Lease && sql.RescueIndex is not null && table.EstimatedRows >= LargeTableRows
+                && !table.Indexes.Any(i => i.Definition.Contains(definition.LeaseColumn!, StringComparison.Ordinal) || i.Definition.Contains(Unquote(definition.LeaseColumn!), StringComparison.Ordinal)))
+            {
+                findings.Add($"no index serves the lease rescuer on {definition.TableDisplayName}; create: {sql.RescueIndex};");
+            }
+
+            foreach (var (role, column, _) in definition.OptionalColumns)
+            {
+                if (table.ColumnTypes.TryGetValue(Unquote(column), out var type) && Unusable(role, type) is { } problem)
+                {
+                    findings.Add($"column {column} ({role}) is {type}: {problem}");
+                }
+            }
+
+            await ReportUnknownStatusesAsync(connection, definition, sql, logger, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+
+        return findings;
+    }
+
+    private static string? Unusable(string role, string type) => role switch
+    {
+        "attempt counter" when type is not ("smallint" or "integer" or "bigint") => "use integer",
+        "lease expiry" or "next-attempt time" or "updated-at time" when type == "timestamp without time zone"
+            => "use timestamp with time zone (timestamptz): comparisons with now() would depend on the session's time zone",
+        "lease expiry" or "next-attempt time" or "updated-at time" when type != "timestamp with time zone" => "use timestamp with time zone (timestamptz)",
+        "claim token" when type.StartsWith("character varying(", StringComparison.Ordinal)
+            && int.TryParse(type["character varying(".Length..^1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var length) && length < 100
+            => "claim tokens are host:pid:suffix#sequence and can exceed it; use text",
+        "claim token" when type is not ("text" or "character varying") && !type.StartsWith("character varying", StringComparison.Ordinal) => "use text",
+        _ => null,
+    };
+
+    private static async Task<TableFacts> ReadTableAsync(NpgsqlConnection connection, WorkflowDefinition definition, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            SELECT coalesce((SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(@t)), 0);
+            SELECT pg_get_indexdef(i.indexrelid), pg_get_expr(i.indpred, i.indrelid),
+                   (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[0])
+              FROM pg_index i WHERE i.indrelid = to_regclass(@t);
+            SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+             WHERE attrelid = to_regclass(@t) AND attnum > 0 AND NOT attisdropped;
+            """;
+        await using var command = new NpgsqlCommand(Sql, connection);
+        command.Parameters.AddWithValue("t", definition.Table);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var rows = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var indexes = new List<IndexFacts>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            indexes.Add(new IndexFacts(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var columns = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            columns[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return new TableFacts(rows, indexes, columns);
+    }
+
+    private static async Task<bool> ClaimScansTableAsync(NpgsqlConnection connection, WorkflowSql sql, WorkflowDefinition definition, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("EXPLAIN (FORMAT JSON) " + sql.ClaimPlan, connection);
+        command.Parameters.Add(new NpgsqlParameter(WorkflowSql.NowParameter, NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = DBNull.Value });
+        foreach (var parameter in definition.Filter?.Parameters ?? [])
+        {
+            command.Parameters.Add(new NpgsqlParameter(parameter.Name, parameter.Value ?? DBNull.Value));
+        }
+
+        var plan = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        using var json = JsonDocument.Parse(plan);
+        return HasSeqScan(json.RootElement);
+    }
+
+    private static bool HasSeqScan(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().Any(p => (p.Name == "Node Type" && p.Value.GetString() == "Seq Scan") || HasSeqScan(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().Any(HasSeqScan),
+        _ => false,
+    };
+
+    private static async Task ReportUnknownStatusesAsync(NpgsqlConnection connection, WorkflowDefinition definition, WorkflowSql sql, ILogger logger, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql.UnknownStatuses, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var status = reader.IsDBNull(0) ? "NULL" : $"'{reader.GetString(0)}'";
+            Log.UnknownStatus(logger, definition.Name, status, reader.GetInt64(1));
+        }
+    }
+
+    private static string Unquote(string quoted) => quoted.Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal);
+
+    private sealed record TableFacts(long EstimatedRows, IReadOnlyList<IndexFacts> Indexes, IReadOnlyDictionary<string, string> ColumnTypes);
+
+    private sealed record IndexFacts(string Definition, string? Predicate, string? LeadingColumn);
+}

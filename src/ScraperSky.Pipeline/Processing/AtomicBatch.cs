@@ -1,0 +1,155 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ScraperSky.Pipeline.Claiming;
+using ScraperSky.Pipeline.Definition;
+using ScraperSky.Pipeline.Diagnostics;
+
+namespace ScraperSky.Pipeline.Processing;
+
+/// <summary>
+/// One atomic batch: one transaction claims with <c>FOR UPDATE SKIP LOCKED</c>, runs every processor, writes every
+/// outcome in one statement and commits. A crash rolls it all back and the rows are still queued.
+/// </summary>
+internal sealed class AtomicBatch<TEntity>
+    where TEntity : class
+{
+    private readonly WorkflowDefinition _definition;
+    private readonly WorkflowSql _sql;
+    private readonly KeyReader<TEntity> _keys;
+    private readonly ItemInvoker<TEntity> _invoker;
+    private readonly WorkflowClock _clock;
+    private readonly ILogger _logger;
+
+    public AtomicBatch(WorkflowDefinition definition, WorkflowSql sql, KeyReader<TEntity> keys, ItemInvoker<TEntity> invoker, WorkflowClock clock, ILogger logger)
+    {
+        _definition = definition;
+        _sql = sql;
+        _keys = keys;
+        _invoker = invoker;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    public async Task<BatchResult> RunAsync(IServiceScope scope, StatusWorkflowOptions options, string jobId, CancellationToken stopping, CancellationToken abort)
+    {
+        var db = (DbContext)scope.ServiceProvider.GetRequiredService(_definition.Registration.ContextType);
+
+        // The loop isolates each item with a savepoint of its own, opened only if the item touches the database;
+        // EF's automatic savepoint around SaveChanges would be a second, redundant round trip.
+        db.Database.AutoSavepointsEnabled = false;
+        var transaction = await db.Database.BeginTransactionAsync(abort).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var claim = await ClaimAsync(db, options.BatchSize, abort).ConfigureAwait(false);
+            if (claim.Items.Count == 0 && claim.Unreadable.Count == 0)
+            {
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                return BatchResult.Empty;
+            }
+
+            var processor = (IStatusItemProcessor<TEntity>)scope.ServiceProvider.GetRequiredService(_definition.Registration.ProcessorType);
+            var outcomes = new OutcomeBatch(_keys.CreateArray(claim.Items.Count + claim.Unreadable.Count));
+            foreach (var (key, reason) in claim.Unreadable)
+            {
+                outcomes.Add(key, WorkflowSql.ErrorKind, reason);
+            }
+
+            var snoozedWithoutNextAttempt = false;
+            foreach (var item in claim.Items)
+            {
+                if (stopping.IsCancellationRequested)
+                {
+                    // Unprocessed rows were only locked: the commit releases them, still queued.
+                    break;
+                }
+
+                var key = _keys.Read(item);
+                var context = new StatusItemContext(_definition.Name, jobId, db, attempt: 1);
+                var attempt = await _invoker.InvokeAsync(db, processor, item, key, context, options.ItemTimeout, useSavepoint: true, mayAbandon: false, abort).ConfigureAwait(false);
+                if (attempt.Stopped)
+                {
+                    break;
+                }
+
+                if (!attempt.Touched && attempt.Failure is not null && ProcessorFailure.IsDatabaseError(attempt.Failure))
+                {
+                    // A command that bypassed the session failed and aborted the shared transaction, so nothing of
+                    // this batch can be saved. Roll back, give the culprit its error in a statement of its own,
+                    // and let the loop claim the others again at once.
+                    await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+                    var culprit = new OutcomeBatch(_keys.CreateArray(1));
+                    culprit.Add(key, WorkflowSql.ErrorKind, attempt.Reason);
+                    await WriteAsync(db, culprit).ConfigureAwait(false);
+                    Log.BatchAbortedByItem(_logger, _definition.Name, key);
+                    return new BatchResult(new WorkflowRunResult(1, 1, 0, 1), ClaimAgain: true);
+                }
+
+                if (attempt.Returned && attempt.Result.Kind == ItemResultKind.Completed)
+                {
+                    outcomes.Add(key, WorkflowSql.CompletedKind);
+                }
+                else if (attempt.Returned && attempt.Result.Kind == ItemResultKind.Snooze)
+                {
+                    outcomes.Add(key, WorkflowSql.SnoozeKind, delay: attempt.Result.Delay ?? TimeSpan.Zero);
+                    snoozedWithoutNextAttempt |= _definition.NextAttemptColumn is null;
+                }
+                else
+                {
+                    // Atomic batches keep no attempt count: a retry request or a failure ends the item as error.
+                    outcomes.Add(key, WorkflowSql.ErrorKind, attempt.Reason ?? "failed");
+                }
+            }
+
+            if (outcomes.Count > 0)
+            {
+                await WriteAsync(db, outcomes).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+
+            // A snoozed row without a next-attempt column is claimable at once; end the run rather than spin on it.
+            var batch = new WorkflowRunResult(1, outcomes.Count, outcomes.Completed, outcomes.Failed) { Retried = outcomes.Retried };
+            return new BatchResult(batch, ClaimAgain: false, EndRun: snoozedWithoutNextAttempt);
+        }
+    }
+
+    private async Task<Claim<TEntity>> ClaimAsync(DbContext db, int batchSize, CancellationToken abort)
+    {
+        try
+        {
+            var items = await db.Set<TEntity>()
+                .FromSqlRaw(_sql.AtomicClaim, ClaimParameters(batchSize))
+                .AsNoTracking()
+                .ToListAsync(abort)
+                .ConfigureAwait(false);
+            return new Claim<TEntity>(items, []);
+        }
+        catch (Exception ex) when (RowReader.IsMaterializationFailure(ex))
+        {
+            // A claimed row cannot be read (a NULL in a required column, a value the model cannot hold). The failure
+            // happened in this process, so the transaction still stands: claim keys, then read rows one at a time.
+            Log.UnreadableRowInBatch(_logger, ex, _definition.Name);
+            var keys = await RowReader.ReadKeysAsync(db, _sql.AtomicClaimKeys, ClaimParameters(batchSize), abort).ConfigureAwait(false);
+            return await RowReader.ReadOneByOneAsync<TEntity>(db, _sql, keys, abort).ConfigureAwait(false);
+        }
+    }
+
+    private NpgsqlParameter[] ClaimParameters(int batchSize)
+    {
+        var parameters = new List<NpgsqlParameter> { new NpgsqlParameter(WorkflowSql.BatchSizeParameter, batchSize), _clock.NowParameter() };
+        if (_definition.Filter is { } filter)
+        {
+            parameters.AddRange(filter.Parameters.Select(p => new NpgsqlParameter(p.Name, p.Value ?? DBNull.Value)));
+        }
+
+        return parameters.ToArray();
+    }
+
+    private Task<int> WriteAsync(DbContext db, OutcomeBatch outcomes)
+    {
+        var parameters = new List<object>(outcomes.ToParameters()) { _clock.NowParameter() };
+        return db.Database.ExecuteSqlRawAsync(_sql.WriteAtomicOutcomes, parameters, CancellationToken.None);
+    }
+}

@@ -66,11 +66,12 @@ internal sealed class WorkflowSql
 
         if (d.AttemptsColumn is { } attempts && d.LeaseColumn is { } lease && d.ClaimedByColumn is { } claimedBy)
         {
+            // RETURNING has no order; the outer SELECT hands rows to processors in claim order.
             LeaseClaim =
-                $"UPDATE {d.Table} AS t SET {d.StatusColumn} = {l.Processing}, {attempts} = t.{attempts} + 1, " +
+                $"WITH claimed AS (UPDATE {d.Table} AS t SET {d.StatusColumn} = {l.Processing}, {attempts} = t.{attempts} + 1, " +
                 $"{lease} = {Now} + @{LeaseParameter}, {claimedBy} = @{TokenParameter}{updated} " +
                 $"WHERE t.{key} IN (SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
-                "RETURNING t.*";
+                $"RETURNING t.*) SELECT c.* FROM claimed AS c ORDER BY {d.OrderBy}";
 
             var ours = $"t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = @{TokenParameter}";
             WriteLeaseOutcomes =

@@ -105,7 +105,20 @@ internal sealed class FilterTranslator : ExpressionVisitor
             _ => throw Unsupported(node),
         };
         var property = RowProperty(item) ?? throw Unsupported(node);
-        if (Evaluate(collection) is not IEnumerable values || References(collection))
+
+        // C# 14 binds array.Contains(x) to MemoryExtensions.Contains over an implicit ReadOnlySpan conversion;
+        // the array underneath is what holds the values.
+        while (collection is MethodCallExpression { Method.Name: "op_Implicit", Arguments.Count: 1 } implicitConversion)
+        {
+            collection = implicitConversion.Arguments[0];
+        }
+
+        if (collection is UnaryExpression { NodeType: ExpressionType.Convert } conversion)
+        {
+            collection = conversion.Operand;
+        }
+
+        if (References(collection) || Evaluate(collection) is not IEnumerable values)
         {
             throw Unsupported(node);
         }

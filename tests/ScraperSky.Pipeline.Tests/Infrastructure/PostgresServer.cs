@@ -16,10 +16,16 @@ public static class PostgresServer
     private static readonly Lazy<Task<Server>> Instance = new(StartAsync);
 
     /// <summary>Creates a fresh database and returns its connection string.</summary>
+    /// <remarks>
+    /// Every test builds service providers of its own, and EF Core gives each one its own Npgsql data source and so
+    /// its own connection pool; idle connections are therefore pruned within seconds, or the run would exhaust the
+    /// server's connections.
+    /// </remarks>
     public static async Task<string> CreateDatabaseAsync()
     {
         var server = await Instance.Value;
-        return await server.CreateDatabaseAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+        return new NpgsqlConnectionStringBuilder(connectionString) { ConnectionIdleLifetime = 2, ConnectionPruningInterval = 1 }.ConnectionString;
     }
 
     /// <summary>Gets the throwaway cluster, for tests that stop and restart it; null when an external server is used.</summary>
@@ -33,7 +39,7 @@ public static class PostgresServer
             return new Server(null, external);
         }
 
-        var cluster = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions());
+        var cluster = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { MaxConnections = 500 });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Dispose();
         return new Server(cluster, cluster.ConnectionString);
     }

@@ -26,6 +26,66 @@ public sealed class WorkItem
     public int Touches { get; set; }
 }
 
+/// <summary>A work item with every optional column of lease mode.</summary>
+public sealed class LeaseItem
+{
+    public long Id { get; set; }
+
+    public JobStatus Status { get; set; }
+
+    public string? Error { get; set; }
+
+    public string Payload { get; set; } = string.Empty;
+
+    public int Touches { get; set; }
+
+    public int Attempts { get; set; }
+
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    public string? ClaimedBy { get; set; }
+
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    public int Priority { get; set; }
+
+    public string Tenant { get; set; } = "a";
+}
+
+/// <summary>Lease items (table <c>lease_items</c>) plus the execution ledger.</summary>
+public sealed class LeaseWorkDb(DbContextOptions<LeaseWorkDb> options) : DbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<LeaseItem>(e =>
+        {
+            e.ToTable("lease_items");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.Status).HasColumnName("status");
+            e.Property(x => x.Error).HasColumnName("error");
+            e.Property(x => x.Payload).HasColumnName("payload");
+            e.Property(x => x.Touches).HasColumnName("touches");
+            e.Property(x => x.Attempts).HasColumnName("attempts");
+            e.Property(x => x.LeaseExpiresAt).HasColumnName("lease_expires_at");
+            e.Property(x => x.ClaimedBy).HasColumnName("claimed_by");
+            e.Property(x => x.NextAttemptAt).HasColumnName("next_attempt_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            e.Property(x => x.Priority).HasColumnName("priority");
+            e.Property(x => x.Tenant).HasColumnName("tenant");
+        });
+        modelBuilder.Entity<Execution>(e =>
+        {
+            e.ToTable("executions");
+            e.HasKey(x => x.ItemId);
+            e.Property(x => x.ItemId).HasColumnName("item_id").ValueGeneratedNever();
+            e.Property(x => x.Worker).HasColumnName("worker");
+        });
+    }
+}
+
 /// <summary>A ledger row written by processors: its primary key makes a second execution of an item fail.</summary>
 public sealed class Execution
 {
@@ -118,10 +178,15 @@ public static class TestSchema
         CREATE SCHEMA "My Schema";
         CREATE TABLE "My Schema"."Work Items" ("Item ID" bigserial PRIMARY KEY, "Status Value" text NOT NULL DEFAULT 'Queued', "Error Text" text, "Payload" text NOT NULL DEFAULT '', "Touches" int NOT NULL DEFAULT 0);
         CREATE TABLE executions (item_id bigint PRIMARY KEY, worker text NOT NULL);
+        CREATE TABLE lease_items (
+            id bigserial PRIMARY KEY, status job_status NOT NULL DEFAULT 'Queued', error text, payload text NOT NULL DEFAULT '',
+            touches int DEFAULT 0, attempts int NOT NULL DEFAULT 0, lease_expires_at timestamptz, claimed_by text,
+            next_attempt_at timestamptz, updated_at timestamptz, priority int NOT NULL DEFAULT 0, tenant text NOT NULL DEFAULT 'a');
+        CREATE INDEX lease_items_queued ON lease_items (id) WHERE status = 'Queued';
         """;
 
     public const string Truncate = """
-        TRUNCATE enum_items, text_items, int_items, "My Schema"."Work Items", executions RESTART IDENTITY;
+        TRUNCATE enum_items, text_items, int_items, "My Schema"."Work Items", executions, lease_items RESTART IDENTITY;
         """;
 
     public static void MapColumns(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<WorkItem> e)

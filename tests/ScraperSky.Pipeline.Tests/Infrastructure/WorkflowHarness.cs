@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ScraperSky.Pipeline.Hosting;
 using ScraperSky.Pipeline.Processing;
@@ -18,12 +19,26 @@ internal sealed class WorkflowHarness : IAsyncDisposable
 
     public ProcessorScript Script => Services.GetRequiredService<ProcessorScript>();
 
-    public static WorkflowHarness Create<TContext>(string connectionString, Action<IServiceCollection> register)
+    public LeaseScript LeaseScript => Services.GetRequiredService<LeaseScript>();
+
+    public static WorkflowHarness Create<TContext>(string connectionString, Action<IServiceCollection> register, TimeProvider? time = null, ILoggerProvider? logs = null)
         where TContext : DbContext
     {
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(l =>
+        {
+            if (logs is not null)
+            {
+                l.AddProvider(logs);
+            }
+        });
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
         services.AddSingleton<ProcessorScript>();
+        services.AddSingleton<LeaseScript>();
         services.AddDbContext<TContext>(o => TestSchema.UseTestDatabase(o, connectionString));
         register(services);
         return new WorkflowHarness(services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true }));
@@ -38,6 +53,39 @@ internal sealed class WorkflowHarness : IAsyncDisposable
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>()
             .Configure(configure ?? (_ => { }))));
+
+    /// <summary>Registers a lease-mode workflow over <c>lease_items</c> with every optional column.</summary>
+    public static WorkflowHarness ForLeaseItems(
+        string connectionString,
+        Action<StatusWorkflowOptions>? configure = null,
+        Action<StatusWorkflowBuilder<LeaseItem, JobStatus>>? build = null,
+        TimeProvider? time = null,
+        ILoggerProvider? logs = null,
+        string name = "work")
+        => Create<LeaseWorkDb>(
+            connectionString,
+            services => services.AddStatusWorkflow<LeaseItem, JobStatus>(name, w =>
+            {
+                w.UseDbContext<LeaseWorkDb>()
+                    .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+                    .ErrorText(x => x.Error)
+                    .Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy)
+                    .NextAttemptAt(x => x.NextAttemptAt)
+                    .UpdatedAt(x => x.UpdatedAt)
+                    .UseProcessor<LeaseProcessor>()
+                    .Configure(o =>
+                    {
+                        o.Mode = ClaimMode.Lease;
+                        o.ItemTimeout = TimeSpan.FromSeconds(30);
+                        o.LeaseDuration = TimeSpan.FromMinutes(5);
+                        configure?.Invoke(o);
+                    });
+                build?.Invoke(w);
+            }),
+            time,
+            logs);
+
+    public StatusWorkflow<LeaseItem> LeaseWorkflow(string name = "work") => (StatusWorkflow<LeaseItem>)Workflow(name);
 
     public StatusWorkflow Workflow(string name = "work")
     {

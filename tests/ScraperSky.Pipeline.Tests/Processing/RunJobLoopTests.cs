@@ -281,6 +281,28 @@ public sealed class RunJobLoopTests(SchemaFixture db) : IClassFixture<SchemaFixt
     }
 
     [Fact]
+    public async Task RunAsync_RowThatCannotBeRead_EndsAsErrorWithReasonAndOthersComplete()
+    {
+        await db.Database.ExecuteAsync("ALTER TABLE enum_items ALTER COLUMN touches DROP NOT NULL");
+        try
+        {
+            await db.SeedAsync("enum_items", 3);
+            await db.Database.ExecuteAsync("UPDATE enum_items SET touches = NULL WHERE id = 2");
+            await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString);
+
+            var result = await harness.RunAsync();
+
+            result.Completed.Should().Be(2);
+            harness.Script.Calls.Should().Equal(1L, 3L);
+            (await db.Database.ScalarAsync<string>("SELECT status::text || '/' || error FROM enum_items WHERE id = 2")).Should().StartWith("Error/the row could not be read");
+        }
+        finally
+        {
+            await db.Database.ExecuteAsync("DELETE FROM enum_items; ALTER TABLE enum_items ALTER COLUMN touches SET NOT NULL");
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_TwoLoopsRacingOver5000Rows_NoRowProcessedTwice()
     {
         await db.SeedAsync("enum_items", 5000);

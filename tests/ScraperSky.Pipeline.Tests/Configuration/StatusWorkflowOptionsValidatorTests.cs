@@ -1,0 +1,69 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ScraperSky.Pipeline.Tests.Infrastructure;
+
+namespace ScraperSky.Pipeline.Tests.Configuration;
+
+/// <summary>Lease-mode settings validated at start-up with messages naming the setting (issue 4).</summary>
+public sealed class StatusWorkflowOptionsValidatorTests
+{
+    [Fact]
+    public void Validate_LeaseNotLongerThanItemTimeout_FailsNamingBoth()
+        => Messages(o => { o.LeaseDuration = TimeSpan.FromSeconds(30); o.ItemTimeout = TimeSpan.FromMinutes(1); })
+            .Should().Contain("Status workflow 'work': LeaseDuration (00:00:30) must be longer than ItemTimeout (00:01:00), or a lease could expire while its item still runs.");
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Validate_MaxAttemptsNotPositive_FailsNamingMaxAttempts(int attempts)
+        => Messages(o => o.MaxAttempts = attempts).Should().Contain($"Status workflow 'work': MaxAttempts must be at least 1 (was {attempts}).");
+
+    [Fact]
+    public void Validate_ParallelismZero_FailsNamingParallelism()
+        => Messages(o => o.Parallelism = 0).Should().Contain(m => m.StartsWith("Status workflow 'work': Parallelism must be between 1 and 256", StringComparison.Ordinal));
+
+    [Fact]
+    public void Validate_LeaseModeWithoutLeaseColumns_FailsNamingTheCall()
+    {
+        var services = new ServiceCollection();
+        services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+            .UseDbContext<EnumWorkDb>()
+            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+            .UseProcessor<ScriptedProcessor>()
+            .Configure(o => o.Mode = ClaimMode.Lease));
+        using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>().Get("work");
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*Mode is Lease, but the workflow has no lease columns; call Lease(attempts, leaseExpiresAt, claimedBy)*");
+    }
+
+    [Fact]
+    public void Validate_Defaults_AreValid()
+        => Messages(_ => { }).Should().BeEmpty();
+
+    private static IEnumerable<string> Messages(Action<StatusWorkflowOptions> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddStatusWorkflow<LeaseItem, JobStatus>("work", w => w
+            .UseDbContext<LeaseWorkDb>()
+            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+            .Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy)
+            .UseProcessor<LeaseProcessor>()
+            .Configure(o =>
+            {
+                o.Mode = ClaimMode.Lease;
+                configure(o);
+            }));
+        using var provider = services.BuildServiceProvider();
+        try
+        {
+            provider.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>().Get("work");
+            return [];
+        }
+        catch (OptionsValidationException ex)
+        {
+            return ex.Failures;
+        }
+    }
+}

@@ -66,10 +66,11 @@ internal sealed class WorkflowSql
 
         if (d.AttemptsColumn is { } attempts && d.LeaseColumn is { } lease && d.ClaimedByColumn is { } claimedBy)
         {
-            // RETURNING has no order; the outer SELECT hands rows to processors in claim order.
+            // RETURNING has no order; the outer SELECT hands rows to processors in claim order. The claim leaves
+            // the updated-at column alone, so that it still says when the row was queued (the queue-lag metric).
             LeaseClaim =
                 $"WITH claimed AS (UPDATE {d.Table} AS t SET {d.StatusColumn} = {l.Processing}, {attempts} = t.{attempts} + 1, " +
-                $"{lease} = {Now} + @{LeaseParameter}, {claimedBy} = @{TokenParameter}{updated} " +
+                $"{lease} = {Now} + @{LeaseParameter}, {claimedBy} = @{TokenParameter} " +
                 $"WHERE t.{key} IN (SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
                 $"RETURNING t.*) SELECT c.* FROM claimed AS c ORDER BY {d.OrderBy}";
 
@@ -110,6 +111,7 @@ internal sealed class WorkflowSql
         VerifySchema =
             $"SELECT t.{key}, t.{d.StatusColumn}{errorSelect}{optionalSelect} FROM {d.Table} AS t " +
             $"WHERE t.{d.StatusColumn} IN ({l.Queued}, {l.Processing}, {l.Completed}, {l.Error}) LIMIT 0";
+        QueueDepth = $"SELECT count(*) AS \"Value\" FROM {d.Table} AS c WHERE c.{d.StatusColumn} = {l.Queued}";
         ClaimPlan = $"SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT 100";
         UnknownStatuses =
             $"SELECT s::text, count(*) FROM (SELECT t.{d.StatusColumn} AS s FROM {d.Table} AS t " +
@@ -150,6 +152,9 @@ internal sealed class WorkflowSql
 
     /// <summary>Touches the table, the columns and the four status literals without reading a row.</summary>
     public string VerifySchema { get; }
+
+    /// <summary>Counts the queued rows, for the queue-depth gauge.</summary>
+    public string QueueDepth { get; }
 
     /// <summary>The claim's candidate query, for the doctor's <c>EXPLAIN</c>.</summary>
     public string ClaimPlan { get; }

@@ -12,7 +12,7 @@ namespace ScraperSky.Pipeline.Hosting;
 /// One registered workflow at run time: resolves its definition from the EF Core model at start-up, checks it
 /// against the database once, then runs its loop when asked.
 /// </summary>
-internal abstract class StatusWorkflow
+internal abstract class StatusWorkflow : IDisposable
 {
     protected StatusWorkflow(StatusWorkflowRegistration registration) => Registration = registration;
 
@@ -31,6 +31,11 @@ internal abstract class StatusWorkflow
 
     /// <summary>Whether <see cref="CheckSchemaAsync"/> has passed.</summary>
     public abstract bool SchemaChecked { get; }
+
+    /// <inheritdoc />
+    public virtual void Dispose()
+    {
+    }
 
     /// <summary>Runs the loop once: claim and process until empty, the batch limit or <paramref name="stopping"/>.</summary>
     /// <param name="options">The workflow's settings for this run.</param>
@@ -51,6 +56,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
     private WorkflowDefinition? _definition;
     private RunJobLoop<TEntity>? _loop;
     private volatile bool _schemaChecked;
+    private QueueDepthSource? _queueDepth;
 
     public StatusWorkflow(StatusWorkflowRegistration registration, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IOptionsMonitor<StatusWorkflowOptions> options)
         : base(registration)
@@ -87,6 +93,19 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
 
         _loop = new RunJobLoop<TEntity>(definition, _scopes, _logger, _time);
         _definition = definition;
+        _queueDepth = new QueueDepthSource(CountQueuedAsync, () => _options.Get(Name).Interval, _time);
+        PipelineTelemetry.RegisterQueueDepth(Name, _queueDepth);
+    }
+
+    /// <summary>Gets the workflow's queue-depth gauge source; available after <see cref="Resolve"/>.</summary>
+    internal QueueDepthSource? QueueDepth => _queueDepth;
+
+    public override void Dispose()
+    {
+        if (_queueDepth is not null)
+        {
+            PipelineTelemetry.UnregisterQueueDepth(Name, _queueDepth);
+        }
     }
 
     public override async Task CheckSchemaAsync(CancellationToken cancellationToken)
@@ -124,5 +143,17 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
         }
 
         return await _loop!.RunAsync(options, jobId, stopping, abort).ConfigureAwait(false);
+    }
+
+    private async Task<long> CountQueuedAsync(CancellationToken cancellationToken)
+    {
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var db = (DbContext)scope.ServiceProvider.GetRequiredService(Registration.ContextType);
+            var sql = _loop!.Sql.QueueDepth;
+            var counts = await db.Database.SqlQueryRaw<long>(sql).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return counts.Single();
+        }
     }
 }

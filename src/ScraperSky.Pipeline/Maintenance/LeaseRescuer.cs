@@ -25,11 +25,13 @@ internal sealed class LeaseRescuer
     private readonly WorkflowClock _clock;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
+    private readonly WorkflowTelemetry _telemetry;
     private readonly long _lockKey;
     private DateTimeOffset _lastRun = DateTimeOffset.MinValue;
 
-    public LeaseRescuer(WorkflowDefinition definition, WorkflowSql sql, WorkflowClock clock, IServiceScopeFactory scopes, ILogger logger)
+    public LeaseRescuer(WorkflowDefinition definition, WorkflowSql sql, WorkflowClock clock, IServiceScopeFactory scopes, WorkflowTelemetry telemetry, ILogger logger)
     {
+        _telemetry = telemetry;
         _definition = definition;
         _sql = sql;
         _clock = clock;
@@ -83,6 +85,7 @@ internal sealed class LeaseRescuer
 
         if (total.Requeued + total.Failed > 0)
         {
+            _telemetry.Rescued(total.Requeued + total.Failed);
             Log.LeasesRescued(_logger, _definition.Name, total.Requeued, total.Failed);
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -20,10 +21,14 @@ internal sealed class AtomicBatch<TEntity>
     private readonly KeyReader<TEntity> _keys;
     private readonly ItemInvoker<TEntity> _invoker;
     private readonly WorkflowClock _clock;
+    private readonly WorkflowTelemetry _telemetry;
+    private readonly Func<TEntity, DateTimeOffset?>? _queuedAt;
     private readonly ILogger _logger;
 
-    public AtomicBatch(WorkflowDefinition definition, WorkflowSql sql, KeyReader<TEntity> keys, ItemInvoker<TEntity> invoker, WorkflowClock clock, ILogger logger)
+    public AtomicBatch(WorkflowDefinition definition, WorkflowSql sql, KeyReader<TEntity> keys, ItemInvoker<TEntity> invoker, WorkflowClock clock, WorkflowTelemetry telemetry, Func<TEntity, DateTimeOffset?>? queuedAt, ILogger logger)
     {
+        _telemetry = telemetry;
+        _queuedAt = queuedAt;
         _definition = definition;
         _sql = sql;
         _keys = keys;
@@ -42,7 +47,15 @@ internal sealed class AtomicBatch<TEntity>
         var transaction = await db.Database.BeginTransactionAsync(abort).ConfigureAwait(false);
         await using (transaction.ConfigureAwait(false))
         {
-            var claim = await ClaimAsync(db, options.BatchSize, abort).ConfigureAwait(false);
+            Claim<TEntity> claim;
+            var claimStarted = Stopwatch.GetTimestamp();
+            using (var claimActivity = _telemetry.StartClaim(jobId, options.BatchSize))
+            {
+                claim = await ClaimAsync(db, options.BatchSize, abort).ConfigureAwait(false);
+                _telemetry.Claimed(claimActivity, claim.Items.Count + claim.Unreadable.Count, claimStarted);
+            }
+
+            RecordQueueLag(claim.Items);
             if (claim.Items.Count == 0 && claim.Unreadable.Count == 0)
             {
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -67,7 +80,14 @@ internal sealed class AtomicBatch<TEntity>
 
                 var key = _keys.Read(item);
                 var context = new StatusItemContext(_definition.Name, jobId, db, attempt: 1);
-                var attempt = await _invoker.InvokeAsync(db, processor, item, key, context, options.ItemTimeout, useSavepoint: true, mayAbandon: false, abort).ConfigureAwait(false);
+                var itemStarted = Stopwatch.GetTimestamp();
+                ItemAttempt attempt;
+                using (var itemActivity = _telemetry.StartItem(jobId, key))
+                {
+                    attempt = await _invoker.InvokeAsync(db, processor, item, key, context, options.ItemTimeout, useSavepoint: true, mayAbandon: false, abort).ConfigureAwait(false);
+                    _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
+                }
+
                 if (attempt.Stopped)
                 {
                     break;
@@ -83,7 +103,9 @@ internal sealed class AtomicBatch<TEntity>
                     culprit.Add(key, WorkflowSql.ErrorKind, attempt.Reason);
                     await WriteAsync(db, culprit).ConfigureAwait(false);
                     Log.BatchAbortedByItem(_logger, _definition.Name, key);
-                    return new BatchResult(new WorkflowRunResult(1, 1, 0, 1), ClaimAgain: true);
+                    var aborted = new WorkflowRunResult(1, 1, 0, 1);
+                    _telemetry.Outcomes(aborted);
+                    return new BatchResult(aborted, ClaimAgain: true);
                 }
 
                 if (attempt.Returned && attempt.Result.Kind == ItemResultKind.Completed)
@@ -104,6 +126,7 @@ internal sealed class AtomicBatch<TEntity>
 
             if (outcomes.Count > 0)
             {
+                using var outcomeActivity = _telemetry.StartOutcomes(outcomes.Count);
                 await WriteAsync(db, outcomes).ConfigureAwait(false);
             }
 
@@ -111,7 +134,25 @@ internal sealed class AtomicBatch<TEntity>
 
             // A snoozed row without a next-attempt column is claimable at once; end the run rather than spin on it.
             var batch = new WorkflowRunResult(1, outcomes.Count, outcomes.Completed, outcomes.Failed) { Retried = outcomes.Retried };
+            _telemetry.Outcomes(batch);
             return new BatchResult(batch, ClaimAgain: false, EndRun: snoozedWithoutNextAttempt);
+        }
+    }
+
+    private void RecordQueueLag(IReadOnlyList<TEntity> items)
+    {
+        if (_queuedAt is null)
+        {
+            return;
+        }
+
+        var now = _clock.Time.GetUtcNow();
+        foreach (var item in items)
+        {
+            if (_queuedAt(item) is { } queuedAt)
+            {
+                _telemetry.QueueLag(now - queuedAt);
+            }
         }
     }
 

@@ -39,4 +39,21 @@ internal sealed class KeyReader<TEntity>
         var access = Expression.Convert(Expression.MakeMemberAccess(Expression.Convert(entity, member.DeclaringType!), member), typeof(int));
         return Expression.Lambda<Func<TEntity, int>>(access, entity).Compile();
     }
+
+    /// <summary>Compiles a getter returning a timestamp property (DateTime or DateTimeOffset, nullable or not) as a DateTimeOffset.</summary>
+    public static Func<TEntity, DateTimeOffset?> TimestampGetter(Microsoft.EntityFrameworkCore.Metadata.IProperty property)
+    {
+        var member = (System.Reflection.MemberInfo?)property.PropertyInfo ?? property.FieldInfo
+            ?? throw new InvalidOperationException($"Property '{property.Name}' is a shadow property.");
+        var entity = Expression.Parameter(typeof(TEntity), "entity");
+        var access = Expression.Convert(Expression.MakeMemberAccess(Expression.Convert(entity, member.DeclaringType!), member), typeof(object));
+        var getter = Expression.Lambda<Func<TEntity, object?>>(access, entity).Compile();
+        return e => getter(e) switch
+        {
+            DateTimeOffset offset => offset,
+            DateTime { Kind: DateTimeKind.Unspecified } local => new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Utc)),
+            DateTime dateTime => new DateTimeOffset(dateTime.ToUniversalTime()),
+            _ => null,
+        };
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -25,10 +26,14 @@ internal sealed class LeaseBatch<TEntity>
     private readonly ItemInvoker<TEntity> _invoker;
     private readonly WorkflowClock _clock;
     private readonly IServiceScopeFactory _scopes;
+    private readonly WorkflowTelemetry _telemetry;
+    private readonly Func<TEntity, DateTimeOffset?>? _queuedAt;
     private readonly ILogger _logger;
 
-    public LeaseBatch(WorkflowDefinition definition, WorkflowSql sql, KeyReader<TEntity> keys, ItemInvoker<TEntity> invoker, WorkflowClock clock, IServiceScopeFactory scopes, ILogger logger)
+    public LeaseBatch(WorkflowDefinition definition, WorkflowSql sql, KeyReader<TEntity> keys, ItemInvoker<TEntity> invoker, WorkflowClock clock, IServiceScopeFactory scopes, WorkflowTelemetry telemetry, Func<TEntity, DateTimeOffset?>? queuedAt, ILogger logger)
     {
+        _telemetry = telemetry;
+        _queuedAt = queuedAt;
         _definition = definition;
         _sql = sql;
         _keys = keys;
@@ -46,7 +51,22 @@ internal sealed class LeaseBatch<TEntity>
         var claimScope = _scopes.CreateAsyncScope();
         await using (claimScope.ConfigureAwait(false))
         {
+            var claimStarted = Stopwatch.GetTimestamp();
+            using var claimActivity = _telemetry.StartClaim(jobId, options.BatchSize);
             claim = await ClaimAsync((DbContext)claimScope.ServiceProvider.GetRequiredService(_definition.Registration.ContextType), options, token, abort).ConfigureAwait(false);
+            _telemetry.Claimed(claimActivity, claim.Items.Count + claim.Unreadable.Count, claimStarted);
+        }
+
+        if (_queuedAt is not null)
+        {
+            var now = _clock.Time.GetUtcNow();
+            foreach (var item in claim.Items)
+            {
+                if (_queuedAt(item) is { } queuedAt)
+                {
+                    _telemetry.QueueLag(now - queuedAt);
+                }
+            }
         }
 
         var claimed = claim.Items.Count + claim.Unreadable.Count;
@@ -80,6 +100,7 @@ internal sealed class LeaseBatch<TEntity>
         var lost = ownTransaction.Lost;
         if (outcomes.Count > 0)
         {
+            using var outcomeActivity = _telemetry.StartOutcomes(outcomes.Count);
             lost += await WriteAsync(outcomes, token).ConfigureAwait(false);
         }
 
@@ -92,6 +113,7 @@ internal sealed class LeaseBatch<TEntity>
             Retried = outcomes.Retried + ownTransaction.Retried,
             Lost = lost,
         };
+        _telemetry.Outcomes(result);
         return new BatchResult(result, ClaimAgain: false);
     }
 
@@ -120,7 +142,10 @@ internal sealed class LeaseBatch<TEntity>
             {
                 LeaseExtender = (duration, ct) => ExtendLeaseAsync(db, key, token, duration ?? options.LeaseDuration, ct),
             };
+            var itemStarted = Stopwatch.GetTimestamp();
+            using var itemActivity = _telemetry.StartItem(jobId, key);
             var attempt = await _invoker.InvokeAsync(db, processor, item, key, context, options.ItemTimeout, useSavepoint: false, mayAbandon: true, abort).ConfigureAwait(false);
+            _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
             var decision = Decide(attempt, attemptNumber, options);
             if (attempt.Abandoned)
             {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Definition;
+using ScraperSky.Pipeline.Diagnostics;
 using ScraperSky.Pipeline.Maintenance;
 
 namespace ScraperSky.Pipeline.Processing;
@@ -23,19 +24,25 @@ internal sealed class RunJobLoop<TEntity>
         _scopes = scopes;
         Sql = new WorkflowSql(definition);
         Clock = new WorkflowClock(time);
+        Telemetry = new WorkflowTelemetry(definition.Name);
         var keys = new KeyReader<TEntity>(definition);
         var invoker = new ItemInvoker<TEntity>(definition, logger, time);
-        _atomic = new AtomicBatch<TEntity>(definition, Sql, keys, invoker, Clock, logger);
+        var queuedAt = definition.UpdatedAtColumn is null
+            ? null
+            : KeyReader<TEntity>.TimestampGetter(definition.OptionalColumns.Single(c => c.Column == definition.UpdatedAtColumn).Property);
+        _atomic = new AtomicBatch<TEntity>(definition, Sql, keys, invoker, Clock, Telemetry, queuedAt, logger);
         if (Sql.LeaseClaim is not null)
         {
-            _lease = new LeaseBatch<TEntity>(definition, Sql, keys, invoker, Clock, scopes, logger);
-            _rescuer = new LeaseRescuer(definition, Sql, Clock, scopes, logger);
+            _lease = new LeaseBatch<TEntity>(definition, Sql, keys, invoker, Clock, scopes, Telemetry, queuedAt, logger);
+            _rescuer = new LeaseRescuer(definition, Sql, Clock, scopes, Telemetry, logger);
         }
     }
 
     public WorkflowSql Sql { get; }
 
     public WorkflowClock Clock { get; }
+
+    public WorkflowTelemetry Telemetry { get; }
 
     /// <summary>Gets the lease rescuer, when the workflow has lease columns.</summary>
     public LeaseRescuer? Rescuer => _rescuer;

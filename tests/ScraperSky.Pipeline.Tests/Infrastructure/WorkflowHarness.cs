@@ -45,14 +45,14 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     }
 
     /// <summary>Registers the standard test workflow over <typeparamref name="TContext"/>'s work items.</summary>
-    public static WorkflowHarness ForWorkItems<TContext>(string connectionString, Action<StatusWorkflowOptions>? configure = null, string name = "work")
+    public static WorkflowHarness ForWorkItems<TContext>(string connectionString, Action<StatusWorkflowOptions>? configure = null, string name = "work", TimeProvider? time = null)
         where TContext : DbContext
         => Create<TContext>(connectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>(name, w => w
             .UseDbContext<TContext>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(configure ?? (_ => { }))));
+            .Configure(configure ?? (_ => { }))), time);
 
     /// <summary>Registers a lease-mode workflow over <c>lease_items</c> with every optional column.</summary>
     public static WorkflowHarness ForLeaseItems(

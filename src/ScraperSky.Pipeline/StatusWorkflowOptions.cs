@@ -68,4 +68,23 @@ public sealed class StatusWorkflowOptions
     /// <summary>Gets or sets what the start-up doctor does with its findings.</summary>
     /// <value>Default <see cref="DoctorMode.Warn"/>.</value>
     public DoctorMode Doctor { get; set; } = DoctorMode.Warn;
+
+    /// <summary>
+    /// Gets or sets whether a notification wakes the workflow as soon as a row becomes queued (LISTEN/NOTIFY), instead of
+    /// at the next <see cref="Interval"/>, which then serves as the safety poll. Needs the workflow's trigger
+    /// (<see cref="InstallWakeUpTrigger"/> or <c>StatusWorkflowScripts.WakeUpTrigger</c> in a migration).
+    /// </summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool WakeUp { get; set; }
+
+    /// <summary>Gets or sets whether start-up installs (or replaces) the workflow's wake-up trigger.</summary>
+    /// <value>Default <see langword="false"/>: install it with a migration.</value>
+    public bool InstallWakeUpTrigger { get; set; }
+
+    /// <summary>
+    /// Gets or sets the connection string the wake-up listener uses, when the workflow's own goes through a
+    /// transaction-mode pooler (where LISTEN cannot work): a direct connection to the same database.
+    /// </summary>
+    /// <value>Default <see langword="null"/>: the workflow's DbContext connection string.</value>
+    public string? WakeUpConnectionString { get; set; }
 }

@@ -6,6 +6,7 @@ using ScraperSky.Pipeline;
 using ScraperSky.Pipeline.Configuration;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Hosting;
+using ScraperSky.Pipeline.WakeUp;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -59,6 +60,10 @@ public static class StatusWorkflowServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatusWorkflowOptions>, StatusWorkflowOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StatusWorkflowHostedService>());
+        services.TryAddSingleton<WakeSignals>();
+        services.TryAddSingleton<WakeUpListener>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WakeUpListener>(sp => sp.GetRequiredService<WakeUpListener>()));
+        services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>()));
         return services;
     }
 }

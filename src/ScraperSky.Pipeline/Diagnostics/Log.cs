@@ -52,4 +52,16 @@ internal static partial class Log
 
     [LoggerMessage(4002, LogLevel.Warning, "Status workflow '{Workflow}': {Count} rows have status {Status}, which is not one of the workflow's four values; they are left untouched and never claimed.")]
     public static partial void UnknownStatus(ILogger logger, string workflow, string status, long count);
+
+    [LoggerMessage(5000, LogLevel.Information, "Wake-up: listening for queued rows of {Workflows}.")]
+    public static partial void WakeUpListening(ILogger logger, string workflows);
+
+    [LoggerMessage(5001, LogLevel.Warning, "Wake-up: the listening connection for {Workflows} failed; reconnecting in {Delay}, then claiming once to catch up. Polling continues meanwhile.")]
+    public static partial void WakeUpConnectionLost(ILogger logger, Exception exception, string workflows, TimeSpan delay);
+
+    [LoggerMessage(5002, LogLevel.Warning, "Wake-up: the connection for {Workflows} goes through a transaction-mode pooler, where LISTEN cannot work; those workflows poll only. Set WakeUpConnectionString to a direct connection to wake them.")]
+    public static partial void WakeUpBehindPooler(ILogger logger, string workflows);
+
+    [LoggerMessage(5003, LogLevel.Information, "Status workflow '{Workflow}': installed its wake-up trigger.")]
+    public static partial void WakeUpTriggerInstalled(ILogger logger, string workflow);
 }

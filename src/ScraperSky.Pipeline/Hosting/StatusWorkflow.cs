@@ -117,6 +117,13 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
             var db = (DbContext)scope.ServiceProvider.GetRequiredService(Registration.ContextType);
             await SchemaCheck.RunAsync(db, _definition!, _loop!.Sql, cancellationToken).ConfigureAwait(false);
             var options = _options.Get(Name);
+            if (options.InstallWakeUpTrigger)
+            {
+                var ddl = WakeUp.WakeUpSql.TriggerDdl(_definition!);
+                await db.Database.ExecuteSqlRawAsync(ddl, cancellationToken).ConfigureAwait(false);
+                Log.WakeUpTriggerInstalled(_logger, Name);
+            }
+
             if (options.Doctor != DoctorMode.Off)
             {
                 var findings = await WorkflowDoctor.ExamineAsync(db, _definition!, _loop.Sql, options, _logger, cancellationToken).ConfigureAwait(false);

@@ -16,8 +16,11 @@ internal sealed class StatusWorkflowHostedService : BackgroundService
     private readonly IOptionsMonitor<StatusWorkflowOptions> _options;
     private readonly ILogger _logger;
 
-    public StatusWorkflowHostedService(IEnumerable<StatusWorkflow> workflows, IOptionsMonitor<StatusWorkflowOptions> options, ILogger<StatusWorkflowHostedService> logger)
+    private readonly WakeUp.WakeSignals _wakeSignals;
+
+    public StatusWorkflowHostedService(IEnumerable<StatusWorkflow> workflows, IOptionsMonitor<StatusWorkflowOptions> options, WakeUp.WakeSignals wakeSignals, ILogger<StatusWorkflowHostedService> logger)
     {
+        _wakeSignals = wakeSignals;
         _workflows = workflows.ToList();
         _options = options;
         _logger = logger;
@@ -67,6 +70,7 @@ internal sealed class StatusWorkflowHostedService : BackgroundService
         {
             var options = _options.Get(workflow.Name);
             var started = Stopwatch.GetTimestamp();
+            var runStarted = TimeProvider.GetTimestamp();
             try
             {
                 var result = await workflow.RunAsync(options, workflow.Name, stoppingToken, stoppingToken).ConfigureAwait(false);
@@ -90,7 +94,17 @@ internal sealed class StatusWorkflowHostedService : BackgroundService
 
             try
             {
-                await Task.Delay(options.Interval, TimeProvider, stoppingToken).ConfigureAwait(false);
+                // The interval, or a wake-up notification, whichever comes first.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var woken = _wakeSignals.For(workflow.Name).WaitAsync(wait.Token);
+                var winner = await Task.WhenAny(woken, Task.Delay(options.Interval, TimeProvider, wait.Token)).ConfigureAwait(false);
+                await wait.CancelAsync().ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
+                if (winner == woken && TimeProvider.GetElapsedTime(runStarted) is var sinceRun && sinceRun < WakeUp.WakeSignal.MinimumSpacing)
+                {
+                    // A burst of notifications wakes the workflow at once, then at most once per spacing.
+                    await Task.Delay(WakeUp.WakeSignal.MinimumSpacing - sinceRun, TimeProvider, stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {

@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace ScraperSky.SampleHost.Jobs;
 
 /// <summary>How many rows of a workflow (or a job) are in each of its four statuses.</summary>
 public readonly record struct QueueCounts(long Queued, long Processing, long Completed, long Error)
 {
     /// <summary>Gets whether nothing waits or runs.</summary>
+    [JsonIgnore]
     public bool IsDrained => Queued == 0 && Processing == 0;
 
     public static QueueCounts operator +(QueueCounts a, QueueCounts b)

@@ -6,9 +6,3 @@ namespace ScraperSky.SampleHost.Jobs;
 /// <c>process_pending_jobs</c>).
 /// </summary>
 public sealed record JobDefinition(string JobId, string DisplayName, string EnvironmentPrefix, IReadOnlyList<WorkflowEntry> Workflows);
-
-/// <summary>
-/// A registered status workflow as the sample sees it: its name, entity and status property, and the database labels
-/// of its four status values (for counting rows by role).
-/// </summary>
-public sealed record WorkflowEntry(string Name, Type EntityType, string StatusProperty, string Queued, string Processing, string Completed, string Error);

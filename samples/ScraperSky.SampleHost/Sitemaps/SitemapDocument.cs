@@ -5,6 +5,3 @@ namespace ScraperSky.SampleHost.Sitemaps;
 /// <param name="Entries">The entries with a valid absolute http(s) location, in document order.</param>
 /// <param name="SkippedEntries">Entries left out because their location was missing or not an absolute http(s) URL.</param>
 public sealed record SitemapDocument(bool IsIndex, IReadOnlyList<SitemapEntry> Entries, int SkippedEntries);
-
-/// <summary>One <c>&lt;url&gt;</c> or <c>&lt;sitemap&gt;</c> entry; optional hints are null when absent or invalid.</summary>
-public sealed record SitemapEntry(Uri Location, DateTimeOffset? LastModified, string? ChangeFrequency, decimal? Priority);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
 
@@ -75,9 +76,15 @@ public static partial class SitemapXmlParser
 
             return new SitemapDocument(isIndex, entries, skipped);
         }
+        catch (XmlException ex) when (DoctypeRegex().Match(Encoding.UTF8.GetString(xml, 0, Math.Min(xml.Length, 2048))) is { Success: true } doctype)
+        {
+            // DTDs are prohibited (no entity expansion, no external entities); an HTML page is the usual culprit.
+            throw new SitemapFormatException($"not a sitemap: it declares <!DOCTYPE {doctype.Groups["name"].Value}>, and sitemaps have no DTD ({source})", ex);
+        }
         catch (XmlException ex)
         {
-            throw new SitemapFormatException($"malformed XML at line {ex.LineNumber}: {PositionSuffix().Replace(ex.Message, string.Empty)} ({source})", ex);
+            var where = ex.LineNumber > 0 ? $" at line {ex.LineNumber}" : string.Empty;
+            throw new SitemapFormatException($"malformed XML{where}: {PositionSuffix().Replace(ex.Message, string.Empty)} ({source})", ex);
         }
     }
 
@@ -132,6 +139,9 @@ public static partial class SitemapXmlParser
             Array.IndexOf(ChangeFrequencies, changeFrequency) >= 0 ? changeFrequency : null,
             decimal.TryParse(priority, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var p) && p is >= 0m and <= 1m ? Math.Round(p, 1) : null);
     }
+
+    [GeneratedRegex(@"<!DOCTYPE\s+(?<name>[^\s\[>]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex DoctypeRegex();
 
     // XmlException messages end with " Line 3, position 28."; the line is already in our prefix.
     [GeneratedRegex(@"\s*Line \d+, position \d+\.$")]

@@ -56,12 +56,12 @@ public sealed class RowEndpointsTests(RowEndpointsTests.Host host) : IClassFixtu
         await host.SqlAsync("UPDATE domains SET status = 'Error' WHERE domain IN ('paging-2.example', 'paging-4.example', 'paging-6.example')");
 
         var second = await host.Api.GetFromJsonAsync<JsonElement>("/api/domains?status=Error&page=2&size=2");
-        var notAFit = await host.Api.GetFromJsonAsync<JsonElement>("/api/domains?sitemapCurationStatus=Not%20a%20Fit");
+        var notAFit = await host.Api.GetFromJsonAsync<JsonElement>("/api/domains?sitemapCurationStatus=Not%20a%20Fit&size=200");
 
         second.GetProperty("total").GetInt64().Should().Be(3);
         second.GetProperty("page").GetInt32().Should().Be(2);
         second.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("domain").GetString()).Should().Equal("paging-6.example");
-        notAFit.GetProperty("total").GetInt64().Should().Be(0);
+        notAFit.GetProperty("items").EnumerateArray().Should().OnlyContain(d => d.GetProperty("sitemapCurationStatus").GetString() == "Not a Fit");
     }
 
     [Theory]

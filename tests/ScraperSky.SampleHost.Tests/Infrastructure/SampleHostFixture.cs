@@ -13,8 +13,8 @@ namespace ScraperSky.SampleHost.Tests.Infrastructure;
 /// </summary>
 public class SampleHostFixture : IAsyncLifetime
 {
-    /// <summary>The crawler timeout in tests; the timeout error texts say "1 s".</summary>
-    public static readonly TimeSpan CrawlTimeout = TimeSpan.FromSeconds(1);
+    /// <summary>The crawler timeout in tests; the timeout error texts say "2 s"; long enough for a loaded CI machine to answer healthy fetches.</summary>
+    public static readonly TimeSpan CrawlTimeout = TimeSpan.FromSeconds(2);
 
     private WebApplication? _app;
 

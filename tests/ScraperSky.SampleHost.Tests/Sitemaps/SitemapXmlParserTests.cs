@@ -38,7 +38,7 @@ public sealed class SitemapXmlParserTests
     }
 
     [Fact]
-    public void Parse_Dtd_IsRefusedAsMalformed()
+    public void Parse_Dtd_IsRefused()
     {
         // An entity-expansion ("billion laughs") or external-entity payload needs a DTD; none is ever processed.
         var parse = () => Parse("""
@@ -47,7 +47,15 @@ public sealed class SitemapXmlParserTests
             <urlset><url><loc>&x;</loc></url></urlset>
             """);
 
-        parse.Should().Throw<SitemapFormatException>().WithMessage("malformed XML at line 2: *DTD*(http://example.test/sitemap.xml)");
+        parse.Should().Throw<SitemapFormatException>().WithMessage("not a sitemap: it declares <!DOCTYPE urlset>, and sitemaps have no DTD (http://example.test/sitemap.xml)");
+    }
+
+    [Fact]
+    public void Parse_MalformedOnFirstLine_SaysMalformedWithoutALineZero()
+    {
+        var parse = () => Parse("");
+
+        parse.Should().Throw<SitemapFormatException>().WithMessage("malformed XML*").Which.Message.Should().NotContain("line 0");
     }
 
     [Fact]

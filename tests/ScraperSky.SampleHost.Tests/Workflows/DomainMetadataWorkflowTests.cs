@@ -42,7 +42,7 @@ public sealed class DomainMetadataWorkflowTests(SampleHostFixture host) : IClass
     [Theory]
     [InlineData(SiteKind.NotFound, "HTTP 404 Not Found fetching http://not-found-1.test/", 404)]
     [InlineData(SiteKind.ServerError, "HTTP 500 Internal Server Error fetching http://server-error-1.test/", 500)]
-    [InlineData(SiteKind.Slow, "timed out after 1 s fetching http://slow-1.test/", null)]
+    [InlineData(SiteKind.Slow, "timed out after 2 s fetching http://slow-1.test/", null)]
     [InlineData(SiteKind.Huge, "response larger than 5 MB fetching http://huge-1.test/", null)]
     [InlineData(SiteKind.RedirectLoop, "redirect loop: http://redirect-loop-1.test/ → http://redirect-loop-1.test/loop/a → http://redirect-loop-1.test/loop/b → http://redirect-loop-1.test/loop/a", null)]
     public async Task ProcessPendingDomains_BrokenSite_EndsAsErrorWithReason(SiteKind kind, string reason, int? httpStatus)

@@ -51,7 +51,7 @@ public sealed class PendingJobsWorkflowTests(SampleHostFixture host) : IClassFix
     [Theory]
     [InlineData("place-test-missing-3", "places API answered NOT_FOUND for place_id place-test-missing-3")]
     [InlineData("place-test-error-3", "HTTP 500 Internal Server Error fetching http://places.test/maps/api/place/details/json?place_id=place-test-error-3&key=fixture-key")]
-    [InlineData("place-test-slow-3", "timed out after 1 s fetching http://places.test/maps/api/place/details/json?place_id=place-test-slow-3&key=fixture-key")]
+    [InlineData("place-test-slow-3", "timed out after 2 s fetching http://places.test/maps/api/place/details/json?place_id=place-test-slow-3&key=fixture-key")]
     public async Task DeepScan_ApiFailure_EndsAsErrorWithReason(string placeId, string reason)
     {
         var place = await ScannedPlaceAsync(await AddSelectedPlaceAsync(placeId));
@@ -62,12 +62,12 @@ public sealed class PendingJobsWorkflowTests(SampleHostFixture host) : IClassFix
     }
 
     [Theory]
-    [InlineData(SiteKind.WellKnown, "/sitemap.xml", false, false)]
-    [InlineData(SiteKind.Standard, "/sitemaps/posts.xml.gz", true, false)]
-    [InlineData(SiteKind.Standard, "/sitemap_index.xml", false, true)]
-    public async Task LegacySitemapJob_Pending_MeasuresTheFile(SiteKind kind, string path, bool gzipped, bool index)
+    [InlineData(SiteKind.WellKnown, 4, "/sitemap.xml", false, false)]
+    [InlineData(SiteKind.Standard, 4, "/sitemaps/posts.xml.gz", true, false)]
+    [InlineData(SiteKind.Standard, 5, "/sitemap_index.xml", false, true)]
+    public async Task LegacySitemapJob_Pending_MeasuresTheFile(SiteKind kind, int number, string path, bool gzipped, bool index)
     {
-        var name = host.Web.HostFor(kind, 4);
+        var name = host.Web.HostFor(kind, number);
         var domainId = await host.AddDomainAsync(name, queueExtraction: false);
         var fileId = await host.AddSitemapFileAsync(domainId, $"http://{name}{path}", queueImport: false, queueAnalysis: true);
 
@@ -84,7 +84,7 @@ public sealed class PendingJobsWorkflowTests(SampleHostFixture host) : IClassFix
     [Fact]
     public async Task LegacySitemapJob_MalformedFile_EndsAsErrorWithReason()
     {
-        var name = host.Web.HostFor(SiteKind.MalformedSitemap, 5);
+        var name = host.Web.HostFor(SiteKind.MalformedSitemap, 6);
         var domainId = await host.AddDomainAsync(name, queueExtraction: false);
         var fileId = await host.AddSitemapFileAsync(domainId, $"http://{name}/sitemap.xml", queueImport: false, queueAnalysis: true);
 

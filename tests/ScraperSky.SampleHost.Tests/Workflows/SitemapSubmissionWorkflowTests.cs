@@ -81,7 +81,7 @@ public sealed class SitemapSubmissionWorkflowTests(SitemapSubmissionWorkflowTest
 
     [Theory]
     [InlineData(SiteKind.ServerError, "robots.txt unavailable: HTTP 500 Internal Server Error fetching http://server-error-5.test/robots.txt")]
-    [InlineData(SiteKind.Slow, "robots.txt unavailable: timed out after 1 s fetching http://slow-5.test/robots.txt")]
+    [InlineData(SiteKind.Slow, "robots.txt unavailable: timed out after 2 s fetching http://slow-5.test/robots.txt")]
     [InlineData(SiteKind.Huge, "robots.txt unavailable: response larger than 5 MB fetching http://huge-5.test/robots.txt")]
     [InlineData(SiteKind.RedirectLoop, "robots.txt unavailable: redirect loop: http://redirect-loop-5.test/robots.txt → http://redirect-loop-5.test/loop/a → http://redirect-loop-5.test/loop/b → http://redirect-loop-5.test/loop/a")]
     public async Task Submission_BrokenSite_EndsAsErrorWithReason(SiteKind kind, string reason)

@@ -56,7 +56,7 @@ public static partial class HtmlMetadataExtractor
     private static List<string> Emails(string html, string text)
     {
         var found = new List<string>();
-        foreach (var candidate in MailtoRegex().Matches(html).Select(m => WebUtility.UrlDecode(m.Groups["v"].Value))
+        foreach (var candidate in MailtoRegex().Matches(html).Select(m => Unescape(m.Groups["v"].Value))
                      .Concat(EmailRegex().Matches(text).Select(m => m.Value)))
         {
             var email = candidate.Trim().TrimEnd('.').ToLowerInvariant();
@@ -74,7 +74,7 @@ public static partial class HtmlMetadataExtractor
         // Visible text first, so a number keeps the form the site shows; tel: links add numbers shown nowhere else.
         var found = new List<(string Display, string Digits)>();
         foreach (var candidate in PhoneRegex().Matches(text).Select(m => m.Value)
-                     .Concat(TelRegex().Matches(html).Select(m => WebUtility.UrlDecode(m.Groups["v"].Value))))
+                     .Concat(TelRegex().Matches(html).Select(m => Unescape(m.Groups["v"].Value))))
         {
             var display = WhitespaceRegex().Replace(candidate.Trim(), " ");
             var digits = new string(display.Where(char.IsAsciiDigit).ToArray());
@@ -85,6 +85,19 @@ public static partial class HtmlMetadataExtractor
         }
 
         return found.ConvertAll(f => f.Display);
+    }
+
+    // Not WebUtility.UrlDecode: that turns the '+' of an international number into a space.
+    private static string Unescape(string value)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(value);
+        }
+        catch (UriFormatException)
+        {
+            return value;
+        }
     }
 
     private static Dictionary<string, string> Attributes(string text)

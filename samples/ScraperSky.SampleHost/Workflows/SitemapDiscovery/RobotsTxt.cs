@@ -10,9 +10,10 @@ public static class RobotsTxt
         {
             var line = raw.Split('#', 2)[0].Trim();
             var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0
+            var value = colon > 0 ? line[(colon + 1)..].Trim() : string.Empty;
+            if (value.Length > 0
                 && line[..colon].Trim().Equals("sitemap", StringComparison.OrdinalIgnoreCase)
-                && Uri.TryCreate(robotsUrl, line[(colon + 1)..].Trim(), out var url)
+                && Uri.TryCreate(robotsUrl, value, out var url)
                 && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
             {
                 urls.Add(url);

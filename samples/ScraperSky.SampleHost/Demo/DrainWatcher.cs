@@ -7,7 +7,7 @@ public static class DrainWatcher
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Returns <see langword="true"/> once drained, <see langword="false"/> when <paramref name="timeout"/> passes first.</summary>
+    /// <summary>Returns <see langword="true"/> once drained, <see langword="false"/> when <paramref name="timeout"/> passes or <paramref name="cancellationToken"/> fires first.</summary>
     public static async Task<bool> WaitAsync(IServiceProvider services, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var counter = services.GetRequiredService<JobQueueCounter>();
@@ -26,8 +26,9 @@ public static class DrainWatcher
             }
             while (await timer.WaitForNextTickAsync(deadline.Token));
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+            // The timeout passed, or the host is stopping (Ctrl+C): report "not drained", the caller prints what is.
         }
 
         return false;

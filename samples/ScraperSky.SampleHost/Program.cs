@@ -19,8 +19,9 @@ Console.WriteLine($"API on {app.ApiAddress()}; fixture web on 127.0.0.1:{(fixtur
 
 var started = TimeProvider.System.GetTimestamp();
 var drained = await DrainWatcher.WaitAsync(app.Services, options.DrainTimeout, app.Lifetime.ApplicationStopping);
-Console.WriteLine(drained
-    ? $"Drained in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0} s."
+var stopping = app.Lifetime.ApplicationStopping;
+Console.WriteLine(drained ? $"Drained in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0} s."
+    : stopping.IsCancellationRequested ? "Stopping before the queues drained."
     : $"Not drained after {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0} s.");
 await SummaryPrinter.PrintAsync(app.Services, Console.Out);
 
@@ -28,6 +29,12 @@ if (options.ExitWhenDrained)
 {
     await app.StopAsync();
     return drained ? 0 : 1;
+}
+
+if (stopping.IsCancellationRequested)
+{
+    await app.StopAsync();
+    return 0;
 }
 
 Console.WriteLine($"Serving the API on {app.ApiAddress()} (try /api/jobs, /api/domains?status=Error, /health); press Ctrl+C to stop.");

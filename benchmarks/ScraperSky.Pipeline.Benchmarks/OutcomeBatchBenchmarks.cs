@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Processing;
 
 namespace ScraperSky.Pipeline.Benchmarks;
@@ -16,7 +17,14 @@ public class OutcomeBatchBenchmarks
         var batch = new OutcomeBatch(new long[BatchSize]);
         for (var i = 0; i < BatchSize; i++)
         {
-            batch.Add((long)i, i % 10 == 0 ? ItemResult.Failed("failed") : ItemResult.Completed);
+            if (i % 10 == 0)
+            {
+                batch.Add((long)i, WorkflowSql.ErrorKind, "failed");
+            }
+            else
+            {
+                batch.Add((long)i, WorkflowSql.CompletedKind);
+            }
         }
 
         return batch.ToParameters().Length;

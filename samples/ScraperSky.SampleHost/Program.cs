@@ -1,45 +1,42 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using ScraperSky.Pipeline.Testing;
-using ScraperSky.SampleHost.Data;
-using ScraperSky.SampleHost.Workflows;
+using ScraperSky.SampleHost.Demo;
+using ScraperSky.SampleHost.FixtureWeb;
+using ScraperSky.SampleHost.Hosting;
 
-// The sample host: runs ScraperSky's domain workflow on the library. Without SCRAPERSKY_PG_CONNECTION it starts
-// a throwaway PostgreSQL of its own and removes it on exit.
-var exitWhenDrained = args.Contains("--exit-when-drained");
+// The sample host: ScraperSky's four scheduler jobs on the library, with the fixture web and the API. Without
+// SCRAPERSKY_PG_CONNECTION it runs on a throwaway PostgreSQL of its own, removed on exit.
+var options = SampleHostOptions.Parse(args);
 var connectionString = Environment.GetEnvironmentVariable("SCRAPERSKY_PG_CONNECTION");
 await using var throwaway = string.IsNullOrWhiteSpace(connectionString) ? await ThrowawayPostgres.StartAsync() : null;
 connectionString = throwaway?.ConnectionString ?? connectionString!;
 
-await SchemaScript.ApplyAsync(connectionString);
+await using var app = await SampleApp.CreateAsync(options, connectionString);
+var (domains, places) = await DemoSeeder.SeedAsync(app.Services, options.Domains, options.SeedsDemo);
+await app.StartAsync();
 
-var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--exit-when-drained").ToArray());
-builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddDbContext<ScraperSkyDb>(o => ScraperSkyDb.Configure(o, connectionString));
-builder.Services.AddStatusWorkflow<Domain, DomainExtractionStatus>("process_pending_domains", w => w
-    .UseDbContext<ScraperSkyDb>()
-    .Status(d => d.Status, DomainExtractionStatus.Queued, DomainExtractionStatus.Processing, DomainExtractionStatus.Completed, DomainExtractionStatus.Error)
-    .ErrorText(d => d.ErrorMessage)
-    .UseProcessor<DomainProcessor>()
-    .Configure(o => o.Interval = TimeSpan.FromSeconds(2)));
+var fixture = app.Services.GetRequiredService<FixtureWebServer>();
+Console.WriteLine($"API on {app.ApiAddress()}; fixture web on 127.0.0.1:{(fixture.IsRunning ? fixture.Port : 0)}; queued {domains} new domains and {places} new places.");
 
-using var host = builder.Build();
-await DemoData.QueueAsync(host.Services);
-await host.StartAsync();
+var started = TimeProvider.System.GetTimestamp();
+var drained = await DrainWatcher.WaitAsync(app.Services, options.DrainTimeout, app.Lifetime.ApplicationStopping);
+var stopping = app.Lifetime.ApplicationStopping;
+Console.WriteLine(drained ? $"Drained in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0} s."
+    : stopping.IsCancellationRequested ? "Stopping before the queues drained."
+    : $"Not drained after {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0} s.");
+await SummaryPrinter.PrintAsync(app.Services, Console.Out);
 
-if (exitWhenDrained)
+if (options.ExitWhenDrained)
 {
-    await DemoData.WaitUntilDrainedAsync(host.Services, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
-}
-else
-{
-    Console.WriteLine("Processing; press Ctrl+C to stop.");
-    await host.WaitForShutdownAsync();
+    await app.StopAsync();
+    return drained ? 0 : 1;
 }
 
-await DemoData.PrintSummaryAsync(host.Services);
-await host.StopAsync();
+if (stopping.IsCancellationRequested)
+{
+    await app.StopAsync();
+    return 0;
+}
+
+Console.WriteLine($"Serving the API on {app.ApiAddress()} (try /api/jobs, /api/domains?status=Error, /health); press Ctrl+C to stop.");
+await app.WaitForShutdownAsync();
 return 0;

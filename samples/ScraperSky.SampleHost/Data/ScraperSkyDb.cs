@@ -1,5 +1,5 @@
+using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace ScraperSky.SampleHost.Data;
 
@@ -8,21 +8,58 @@ public sealed class ScraperSkyDb(DbContextOptions<ScraperSkyDb> options) : DbCon
 {
     public DbSet<Domain> Domains => Set<Domain>();
 
-    /// <summary>Configures Npgsql for this model: the PostgreSQL enum types keep the seeds' exact labels.</summary>
+    public DbSet<SitemapFile> SitemapFiles => Set<SitemapFile>();
+
+    public DbSet<Page> Pages => Set<Page>();
+
+    public DbSet<PlaceStaging> PlacesStaging => Set<PlaceStaging>();
+
+    public DbSet<LocalBusiness> LocalBusinesses => Set<LocalBusiness>();
+
+    /// <summary>Configures Npgsql for this model: the PostgreSQL enum types keep the seeds' exact names and labels.</summary>
     public static void Configure(DbContextOptionsBuilder options, string connectionString)
-        => options.UseNpgsql(connectionString, npgsql => npgsql
-            .MapEnum<DomainExtractionStatus>("DomainExtractionStatusEnum", nameTranslator: new Npgsql.NameTranslation.NpgsqlNullNameTranslator()));
+        => options.UseNpgsql(connectionString, PostgresEnums.MapAll);
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
-        => modelBuilder.Entity<Domain>(e =>
+    {
+        modelBuilder.Entity<Domain>(e =>
         {
             e.ToTable("domains");
-            e.Property(x => x.Id).HasColumnName("id");
             e.Property(x => x.DomainName).HasColumnName("domain");
-            e.Property(x => x.Status).HasColumnName("status");
-            e.Property(x => x.ErrorMessage).HasColumnName("error_message");
-            e.Property(x => x.Tld).HasColumnName("tld");
-            e.Property(x => x.CreatedAt).HasColumnName("created_at");
-            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
         });
+        modelBuilder.Entity<SitemapFile>(e => e.ToTable("sitemap_files"));
+        modelBuilder.Entity<Page>(e =>
+        {
+            e.ToTable("pages");
+            e.Property(x => x.LastModified).HasColumnName("lastmod");
+            e.Property(x => x.ChangeFrequency).HasColumnName("changefreq");
+        });
+        modelBuilder.Entity<PlaceStaging>(e => e.ToTable("places_staging"));
+        modelBuilder.Entity<LocalBusiness>(e => e.ToTable("local_businesses"));
+
+        // Every other column is the property's name in snake_case, as in the seeds' schema (SchemaScript).
+        foreach (var property in modelBuilder.Model.GetEntityTypes().SelectMany(t => t.GetProperties()))
+        {
+            if (property.GetColumnName() == property.Name)
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+        }
+    }
+
+    private static string SnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                builder.Append('_');
+            }
+
+            builder.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return builder.ToString();
+    }
 }

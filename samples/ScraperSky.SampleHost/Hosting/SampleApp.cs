@@ -1,0 +1,104 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+using ScraperSky.SampleHost.Api;
+using ScraperSky.SampleHost.Curation;
+using ScraperSky.SampleHost.Data;
+using ScraperSky.SampleHost.FixtureWeb;
+using ScraperSky.SampleHost.Http;
+using ScraperSky.SampleHost.Jobs;
+using ScraperSky.SampleHost.Workflows;
+
+namespace ScraperSky.SampleHost.Hosting;
+
+/// <summary>Builds the sample host: schema, fixture web, crawler, the four jobs and the API. Program and the tests both start it.</summary>
+public static class SampleApp
+{
+    /// <summary>The API's address when none is configured and the host keeps serving.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Applies the schema and builds the (not yet started) web application.</summary>
+    /// <param name="options">The sample's switches.</param>
+    /// <param name="connectionString">The application database.</param>
+    /// <param name="configure">Last-minute changes, such as test settings.</param>
+    public static async Task<WebApplication> CreateAsync(SampleHostOptions options, string connectionString, Action<WebApplicationBuilder>? configure = null)
+    {
+        await SchemaScript.ApplyAsync(connectionString);
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = options.HostArguments, ContentRootPath = AppContext.BaseDirectory });
+
+        // Defaults below every other source (appsettings, environment, command line): a demo drains fast because it
+        // only talks to loopback, so it can afford short timeouts, no politeness pause and short intervals.
+        var defaults = new Dictionary<string, string?>();
+        if (options.Domains.Count == 0)
+        {
+            defaults["Crawler:Timeout"] = "00:00:02";
+            defaults["Crawler:PerHostDelay"] = "00:00:00";
+            defaults["Workflows:Interval"] = "00:00:00.250";
+        }
+
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
+        if (builder.Configuration["urls"] is null)
+        {
+            builder.WebHost.UseUrls(options.ExitWhenDrained ? "http://127.0.0.1:0" : DefaultUrl);
+        }
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Warning);
+        configure?.Invoke(builder);
+
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddDbContext<ScraperSkyDb>(o => ScraperSkyDb.Configure(o, connectionString));
+
+        // The fixture web first: hosted services start in registration order, so it listens before any workflow fetches.
+        services.Configure<FixtureWebOptions>(configuration.GetSection(FixtureWebOptions.Section));
+        services.AddSingleton(sp =>
+        {
+            var fixture = configuration.GetSection(FixtureWebOptions.Section).Get<FixtureWebOptions>() ?? new FixtureWebOptions();
+            return new SyntheticWeb(fixture.Seed, fixture.HostSuffix, fixture.Sites);
+        });
+        services.AddSingleton<FakePlacesApi>();
+        services.AddSingleton<FixtureWebResponder>();
+        services.AddSingleton<FixtureWebServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<FixtureWebServer>());
+        services.AddSingleton<FixtureHostRouting>();
+
+        services.AddSingleton<SiteAddresses>();
+        services.AddCrawler(configuration);
+        services.AddScoped<CurationService>();
+        services.AddScraperSkyWorkflows(configuration);
+        services.AddSingleton<IJobControl, RegisteredWorkflowJobControl>();
+
+        services.Configure<DevToolsOptions>(configuration.GetSection(DevToolsOptions.Section));
+        services.AddSampleHealthChecks();
+        services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+            {
+                // Malformed JSON bodies and the like: the same {"error": …} shape as every other 400.
+                context.Response.StatusCode = ex.StatusCode;
+                await context.Response.WriteAsJsonAsync(new ApiError(ex.Message));
+            }
+        });
+        app.MapRowEndpoints();
+        app.MapJobEndpoints();
+        app.MapHealthEndpoint();
+        return app;
+    }
+
+    /// <summary>The address the API listens on, once started.</summary>
+    public static Uri ApiAddress(this WebApplication app)
+        => new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+}

@@ -43,31 +43,36 @@ public static class ScraperSkyWorkflows
         [
             services.AddWorkflow<Domain, DomainExtractionStatus, DomainMetadataProcessor>(
                 DomainsJob, configuration, "DOMAIN", d => d.Status, d => d.ErrorMessage,
-                DomainExtractionStatus.Queued, DomainExtractionStatus.Processing, DomainExtractionStatus.Completed, DomainExtractionStatus.Error),
+                DomainExtractionStatus.Queued, DomainExtractionStatus.Processing, DomainExtractionStatus.Completed, DomainExtractionStatus.Error,
+                new(d => d.ExtractionAttempts, d => d.ExtractionLeaseExpiresAt, d => d.ExtractionClaimedBy, d => d.ExtractionNextAttemptAt, d => d.UpdatedAt)),
         ]));
 
         catalog.Add(new JobDefinition(SitemapSubmissionsJob, "Domain Sitemap Submission", "DOMAIN_SITEMAP_SUBMISSION",
         [
             services.AddWorkflow<Domain, SitemapAnalysisStatus?, DomainSitemapSubmissionProcessor>(
                 SitemapSubmissionsJob, configuration, "DOMAIN_SITEMAP_SUBMISSION", d => d.SitemapAnalysisStatus, d => d.SitemapAnalysisError,
-                SitemapAnalysisStatus.Queued, SitemapAnalysisStatus.Processing, SitemapAnalysisStatus.Completed, SitemapAnalysisStatus.Error),
+                SitemapAnalysisStatus.Queued, SitemapAnalysisStatus.Processing, SitemapAnalysisStatus.Completed, SitemapAnalysisStatus.Error,
+                new(d => d.SitemapAnalysisAttempts, d => d.SitemapAnalysisLeaseExpiresAt, d => d.SitemapAnalysisClaimedBy, d => d.SitemapAnalysisNextAttemptAt, d => d.UpdatedAt)),
         ]));
 
         catalog.Add(new JobDefinition(PendingJobsJob, "Sitemap Scheduler", "SITEMAP",
         [
             services.AddWorkflow<PlaceStaging, GcpApiDeepScanStatus?, PlaceDeepScanProcessor>(
                 PendingJobsJob, configuration, "SITEMAP", p => p.DeepScanStatus, p => p.DeepScanError,
-                GcpApiDeepScanStatus.Queued, GcpApiDeepScanStatus.Processing, GcpApiDeepScanStatus.Completed, GcpApiDeepScanStatus.Error),
+                GcpApiDeepScanStatus.Queued, GcpApiDeepScanStatus.Processing, GcpApiDeepScanStatus.Completed, GcpApiDeepScanStatus.Error,
+                new(p => p.DeepScanAttempts, p => p.DeepScanLeaseExpiresAt, p => p.DeepScanClaimedBy, p => p.DeepScanNextAttemptAt, p => p.UpdatedAt)),
             services.AddWorkflow<SitemapFile, SitemapFileStatus, SitemapFileAnalysisProcessor>(
                 LegacySitemapWorkflow, configuration, "SITEMAP", f => f.Status, f => f.AnalysisError,
-                SitemapFileStatus.Pending, SitemapFileStatus.Processing, SitemapFileStatus.Completed, SitemapFileStatus.Error),
+                SitemapFileStatus.Pending, SitemapFileStatus.Processing, SitemapFileStatus.Completed, SitemapFileStatus.Error,
+                new(f => f.AnalysisAttempts, f => f.AnalysisLeaseExpiresAt, f => f.AnalysisClaimedBy, f => f.AnalysisNextAttemptAt, f => f.UpdatedAt)),
         ]));
 
         catalog.Add(new JobDefinition(SitemapImportsJob, "Sitemap Import Scheduler", "SITEMAP_IMPORT",
         [
             services.AddWorkflow<SitemapFile, SitemapImportStatus?, SitemapImportProcessor>(
                 SitemapImportsJob, configuration, "SITEMAP_IMPORT", f => f.SitemapImportStatus, f => f.SitemapImportError,
-                SitemapImportStatus.Queued, SitemapImportStatus.Processing, SitemapImportStatus.Completed, SitemapImportStatus.Error),
+                SitemapImportStatus.Queued, SitemapImportStatus.Processing, SitemapImportStatus.Completed, SitemapImportStatus.Error,
+                new(f => f.ImportAttempts, f => f.ImportLeaseExpiresAt, f => f.ImportClaimedBy, f => f.ImportNextAttemptAt, f => f.UpdatedAt)),
         ]));
 
         return services;
@@ -83,18 +88,30 @@ public static class ScraperSkyWorkflows
         TStatus queued,
         TStatus processing,
         TStatus completed,
-        TStatus error)
+        TStatus error,
+        LeaseColumns<TEntity> lease)
         where TEntity : class
         where TProcessor : class, IStatusItemProcessor<TEntity>
     {
-        // Atomic-batch mode for now: the processors bound their network work with the crawler's timeout because
-        // they run inside the batch's transaction. Lease mode (columns already in the schema) is the next step.
+        // Every job calls the network, so every job runs in lease mode: rows are visibly Processing while they are
+        // fetched, no row lock or connection is held across HTTP calls, and a crashed host's rows come back by
+        // themselves. A notification wakes the next job as soon as one job queues work for it.
         services.AddStatusWorkflow<TEntity, TStatus>(name, w => w
             .UseDbContext<ScraperSkyDb>()
             .Status(status, queued, processing, completed, error)
             .ErrorText(errorText)
+            .Lease(lease.Attempts, lease.LeaseExpiresAt, lease.ClaimedBy)
+            .NextAttemptAt(lease.NextAttemptAt)
+            .UpdatedAt(lease.UpdatedAt)
             .UseProcessor<TProcessor>()
-            .Configure(o => SchedulerSettings.Apply(o, configuration, environmentPrefix)));
+            .Configure(o =>
+            {
+                o.Mode = ClaimMode.Lease;
+                o.Parallelism = 4;
+                o.WakeUp = true;
+                o.InstallWakeUpTrigger = true;
+                SchedulerSettings.Apply(o, configuration, environmentPrefix);
+            }));
 
         return new WorkflowEntry(name, typeof(TEntity), ((MemberExpression)status.Body).Member.Name, Label(queued), Label(processing), Label(completed), Label(error));
     }
@@ -104,4 +121,12 @@ public static class ScraperSkyWorkflows
         var member = value!.GetType().GetField(value.ToString()!)!;
         return (member.GetCustomAttributes(typeof(NpgsqlTypes.PgNameAttribute), false).FirstOrDefault() as NpgsqlTypes.PgNameAttribute)?.PgName ?? member.Name;
     }
+
+    /// <summary>The lease-mode columns of one workflow: each workflow of a table has its own set.</summary>
+    private sealed record LeaseColumns<TEntity>(
+        Expression<Func<TEntity, object?>> Attempts,
+        Expression<Func<TEntity, object?>> LeaseExpiresAt,
+        Expression<Func<TEntity, object?>> ClaimedBy,
+        Expression<Func<TEntity, object?>> NextAttemptAt,
+        Expression<Func<TEntity, object?>> UpdatedAt);
 }

@@ -106,22 +106,22 @@ public class SampleHostFixture : IAsyncLifetime
             queueAnalysis ? "Pending" : "Completed",
             queueImport ? "Queued" : (object)DBNull.Value))!;
 
-    /// <summary>Waits until the domain's extraction left the queue and returns the row.</summary>
+    /// <summary>Waits until the domain's extraction finished (completed or error) and returns the row.</summary>
     public Task<Domain> ExtractedDomainAsync(long id)
         => Eventually.UntilAsync(
-            () => QueryAsync(db => db.Domains.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.Status != DomainExtractionStatus.Queued)),
+            () => QueryAsync(db => db.Domains.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && (d.Status == DomainExtractionStatus.Completed || d.Status == DomainExtractionStatus.Error))),
             $"metadata extraction of domain {id}");
 
-    /// <summary>Waits until the domain's sitemap analysis left the queue and returns the row.</summary>
+    /// <summary>Waits until the domain's sitemap analysis finished (completed or error) and returns the row.</summary>
     public Task<Domain> AnalysedDomainAsync(long id)
         => Eventually.UntilAsync(
-            () => QueryAsync(db => db.Domains.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.SitemapAnalysisStatus != SitemapAnalysisStatus.Queued)),
+            () => QueryAsync(db => db.Domains.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && (d.SitemapAnalysisStatus == SitemapAnalysisStatus.Completed || d.SitemapAnalysisStatus == SitemapAnalysisStatus.Error))),
             $"sitemap analysis of domain {id}");
 
-    /// <summary>Waits until the sitemap file's import left the queue and returns the row.</summary>
+    /// <summary>Waits until the sitemap file's import finished (completed or error) and returns the row.</summary>
     public Task<SitemapFile> ImportedFileAsync(long id)
         => Eventually.UntilAsync(
-            () => QueryAsync(db => db.SitemapFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id && f.SitemapImportStatus != SitemapImportStatus.Queued)),
+            () => QueryAsync(db => db.SitemapFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id && (f.SitemapImportStatus == SitemapImportStatus.Completed || f.SitemapImportStatus == SitemapImportStatus.Error))),
             $"import of sitemap file {id}");
 
     /// <summary>PUTs JSON and returns the response.</summary>

@@ -100,11 +100,11 @@ public sealed class PendingJobsWorkflowTests(SampleHostFixture host) : IClassFix
 
     private Task<PlaceStaging> ScannedPlaceAsync(long id)
         => Eventually.UntilAsync(
-            () => host.QueryAsync(db => db.PlacesStaging.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id && p.DeepScanStatus != GcpApiDeepScanStatus.Queued)),
+            () => host.QueryAsync(db => db.PlacesStaging.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id && (p.DeepScanStatus == GcpApiDeepScanStatus.Completed || p.DeepScanStatus == GcpApiDeepScanStatus.Error))),
             $"deep scan of place {id}");
 
     private Task<SitemapFile> AnalysedFileAsync(long id)
         => Eventually.UntilAsync(
-            () => host.QueryAsync(db => db.SitemapFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id && f.Status != SitemapFileStatus.Pending)),
+            () => host.QueryAsync(db => db.SitemapFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id && (f.Status == SitemapFileStatus.Completed || f.Status == SitemapFileStatus.Error))),
             $"legacy sitemap job of file {id}");
 }

@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Options;
+using ScraperSky.Pipeline.Scheduling;
 
 namespace ScraperSky.Pipeline.Configuration;
 
-/// <summary>Validates every workflow's named <see cref="StatusWorkflowOptions"/>; messages name the workflow and the setting.</summary>
+/// <summary>
+/// Validates every workflow's named <see cref="StatusWorkflowOptions"/>; messages name the workflow and the setting, and
+/// for a value from configuration or the environment, the key or variable and the value as written there.
+/// </summary>
 internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWorkflowOptions>
 {
     private readonly HashSet<string> _workflows;
@@ -17,25 +21,34 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
             return ValidateOptionsResult.Skip;
         }
 
+        var sources = options.Sources;
         var failures = new List<string>();
-        if (options.BatchSize is < 1 or > StatusWorkflowOptions.MaxBatchSize)
+        if (sources is not null)
         {
-            failures.Add(Message(name, nameof(options.BatchSize), options.BatchSize, $"must be between 1 and {StatusWorkflowOptions.MaxBatchSize}"));
+            failures.AddRange(sources.Errors.Select(error => $"Status workflow '{name}': {error}"));
         }
 
-        if (options.Interval <= TimeSpan.Zero || options.Interval > TimeSpan.FromDays(1))
+        void Check(bool valid, string setting, object? value, string rule)
         {
-            failures.Add(Message(name, nameof(options.Interval), options.Interval, "must be more than zero and at most one day"));
+            if (!valid)
+            {
+                failures.Add(Message(name, sources, setting, value, rule));
+            }
         }
 
-        if (options.MaxBatchesPerRun < 1)
+        Check(options.BatchSize is >= 1 and <= StatusWorkflowOptions.MaxBatchSize, nameof(options.BatchSize), options.BatchSize, $"must be between 1 and {StatusWorkflowOptions.MaxBatchSize}");
+        Check(options.MaxBatchesPerRun >= 1, nameof(options.MaxBatchesPerRun), options.MaxBatchesPerRun, "must be at least 1");
+        Check(options.JobId is null || !string.IsNullOrWhiteSpace(options.JobId), nameof(options.JobId), options.JobId, "must not be empty or white space when set");
+        foreach (var (setting, rule, value) in ScheduleRules.Check(JobSchedule.From(options)))
         {
-            failures.Add(Message(name, nameof(options.MaxBatchesPerRun), options.MaxBatchesPerRun, "must be at least 1"));
+            Check(false, setting, value, rule);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static string Message(string workflow, string setting, object value, string rule)
-        => $"Status workflow '{workflow}': {setting} {rule} (was {value}).";
+    private static string Message(string workflow, WorkflowSettingSources? sources, string setting, object? value, string rule)
+        => sources?.Of(setting) is { Origin: SettingOrigin.Configuration or SettingOrigin.Environment } source
+            ? $"Status workflow '{workflow}': {source.Key}={source.RawValue} is invalid: {setting} {rule}."
+            : $"Status workflow '{workflow}': {setting} {rule} (was {value}).";
 }

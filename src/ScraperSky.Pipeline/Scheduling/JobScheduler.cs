@@ -58,6 +58,15 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
     /// <summary>Test signal: completes when <see cref="StopAsync"/> has begun (no new run starts after it).</summary>
     internal Task StopRequested => _stopRequested.Task;
 
+    /// <summary>Test signal: completes when every run in progress now has ended (its result recorded).</summary>
+    internal Task WhenIdle()
+    {
+        lock (_gate)
+        {
+            return Task.WhenAll([.. _inFlight]);
+        }
+    }
+
     /// <summary>Adds a job; when the scheduler is running its first run is due at once (plus jitter).</summary>
     /// <exception cref="InvalidOperationException">The id is taken, or the scheduler has stopped.</exception>
     public void Add(JobDefinition definition)
@@ -157,7 +166,10 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                // The host's shutdown timeout: runs were told to abort; like BackgroundService, do not wait any longer.
+                // The host's shutdown timeout: tell runs to abort, and like BackgroundService do not wait any longer. Cancelled
+                // here too because the token's callbacks run last-registered first: WaitAsync's resumes this method, which
+                // would dispose the registration above before its callback ran.
+                await _abort.CancelAsync().ConfigureAwait(false);
                 Log.SchedulerShutdownTimedOut(_logger, inFlight.Count(t => !t.IsCompleted));
             }
         }

@@ -111,7 +111,7 @@ public abstract class PipelineService : IHostedService, IDisposable
 
     internal ILogger Logger { get; set; } = NullLogger.Instance;
 
-    /// <summary>Test signal: called with the delay each time the loop starts waiting (after its timer exists).</summary>
+    /// <summary>Test signal: called with the delay each time the loop starts waiting (after its timer exists); infinite while paused.</summary>
     internal Action<TimeSpan>? Waiting { get; set; }
 
     internal TimeSpan Interval => _interval;
@@ -331,6 +331,11 @@ public abstract class PipelineService : IHostedService, IDisposable
 
             try
             {
+                if (!resumed.IsCompleted)
+                {
+                    Waiting?.Invoke(Timeout.InfiniteTimeSpan);
+                }
+
                 await resumed.WaitAsync(stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)

@@ -36,6 +36,6 @@ public sealed class ScheduledJobInfo
     /// <summary>Gets the time of the next scheduled run (start jitter and back-off included), or <see langword="null"/> when paused or stopped.</summary>
     public DateTimeOffset? NextRunTime { get; }
 
-    /// <summary>Gets the result of the last run that ended, was missed or was skipped, or <see langword="null"/>.</summary>
+    /// <summary>Gets the result of the last run that ended (succeeded, failed or was cancelled), or <see langword="null"/>; missed and skipped runs are reported by events only.</summary>
     public JobRunResult? LastResult { get; }
 }

@@ -199,6 +199,28 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
         return this;
     }
 
+    /// <summary>
+    /// Sets the prefix of the workflow's environment variables, <c>{PREFIX}_SCHEDULER_{PARAMETER}</c> (such as the seeds'
+    /// <c>DOMAIN</c> for <c>DOMAIN_SCHEDULER_BATCH_SIZE</c>); upper-cased. By default it is the workflow's name in upper
+    /// snake case (<c>process_pending_domains</c> reads <c>PROCESS_PENDING_DOMAINS_SCHEDULER_BATCH_SIZE</c>).
+    /// </summary>
+    /// <param name="prefix">Letters, digits and underscores, not starting with a digit.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="prefix"/> is empty or has other characters.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> EnvironmentPrefix(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
+        if (!Configuration.WorkflowEnvironment.IsValidPrefix(prefix))
+        {
+            throw new ArgumentException($"Status workflow '{Name}': environment prefix '{prefix}' must be letters, digits and underscores, not starting with a digit.", nameof(prefix));
+        }
+
+        EnvironmentPrefixValue = prefix.ToUpperInvariant();
+        return this;
+    }
+
+    internal string? EnvironmentPrefixValue { get; private set; }
+
     internal IReadOnlyList<Action<StatusWorkflowOptions>> OptionActions => _configureOptions;
 
     internal StatusWorkflowRegistration Build()

@@ -6,6 +6,7 @@ using ScraperSky.Pipeline;
 using ScraperSky.Pipeline.Configuration;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Hosting;
+using ScraperSky.Pipeline.Scheduling;
 using ScraperSky.Pipeline.WakeUp;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,7 @@ public static class StatusWorkflowServiceCollectionExtensions
 {
     /// <summary>
     /// Registers a status workflow: rows of <typeparamref name="TEntity"/> whose status is the queued value are
-    /// claimed, processed by the processor and marked completed or error, by a hosted service started with the host.
+    /// claimed, processed by the processor and marked completed or error, by a job on the host's shared scheduler.
     /// </summary>
     /// <typeparam name="TEntity">The entity whose rows move through the statuses.</typeparam>
     /// <typeparam name="TStatus">The CLR type of the status property.</typeparam>
@@ -23,7 +24,7 @@ public static class StatusWorkflowServiceCollectionExtensions
     /// <param name="name">The workflow's unique name: the key of its options and its default job id.</param>
     /// <param name="configure">Describes the workflow; see <see cref="StatusWorkflowBuilder{TEntity, TStatus}"/>.</param>
     /// <returns>The service collection, so that calls can be chained.</returns>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is empty, or a status value is invalid.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty, a status value is invalid, or no environment prefix can be derived from the name.</exception>
     /// <exception cref="InvalidOperationException">A workflow with that name exists, or a required part is missing.</exception>
     public static IServiceCollection AddStatusWorkflow<TEntity, TStatus>(this IServiceCollection services, string name, Action<StatusWorkflowBuilder<TEntity, TStatus>> configure)
         where TEntity : class
@@ -41,7 +42,11 @@ public static class StatusWorkflowServiceCollectionExtensions
         configure(builder);
         var registration = builder.Build();
 
+        var prefix = builder.EnvironmentPrefixValue ?? WorkflowEnvironment.PrefixFromName(name)
+            ?? throw new ArgumentException($"Status workflow '{name}': no environment prefix can be derived from the name; call EnvironmentPrefix(\"…\").", nameof(name));
+
         services.AddSingleton(registration);
+        services.AddSingleton(new WorkflowEnvironment(name, prefix));
         services.TryAdd(ServiceDescriptor.Scoped(registration.ProcessorType, registration.ProcessorType));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StatusWorkflow>(sp => new StatusWorkflow<TEntity>(
@@ -51,6 +56,7 @@ public static class StatusWorkflowServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>()));
 
+        // Code configures first; configuration and then the environment are applied after every Configure action.
         var options = services.AddOptions<StatusWorkflowOptions>(name);
         foreach (var action in builder.OptionActions)
         {
@@ -58,12 +64,14 @@ public static class StatusWorkflowServiceCollectionExtensions
         }
 
         options.ValidateOnStart();
+        services.TryAddSingleton<IEnvironmentVariables, ProcessEnvironmentVariables>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<StatusWorkflowOptions>, StatusWorkflowOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatusWorkflowOptions>, StatusWorkflowOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StatusWorkflowHostedService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IScheduledJobSource, StatusWorkflowJobSource>());
         services.TryAddSingleton<WakeSignals>();
         services.TryAddSingleton<WakeUpListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WakeUpListener>(sp => sp.GetRequiredService<WakeUpListener>()));
         services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>()));
-        return services;
+        return services.AddJobScheduler();
     }
 }

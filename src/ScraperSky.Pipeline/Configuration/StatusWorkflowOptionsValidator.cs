@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Options;
+using ScraperSky.Pipeline.Scheduling;
 
 namespace ScraperSky.Pipeline.Configuration;
 
-/// <summary>Validates every workflow's named <see cref="StatusWorkflowOptions"/>; messages name the workflow and the setting.</summary>
+/// <summary>
+/// Validates every workflow's named <see cref="StatusWorkflowOptions"/>; messages name the workflow and the setting, and
+/// for a value from configuration or the environment, the key or variable and the value as written there.
+/// </summary>
 internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWorkflowOptions>
 {
     private readonly Dictionary<string, Definition.StatusWorkflowRegistration> _workflows;
@@ -17,20 +21,27 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
             return ValidateOptionsResult.Skip;
         }
 
+        var sources = options.Sources;
         var failures = new List<string>();
-        if (options.BatchSize is < 1 or > StatusWorkflowOptions.MaxBatchSize)
+        if (sources is not null)
         {
-            failures.Add(Message(name, nameof(options.BatchSize), options.BatchSize, $"must be between 1 and {StatusWorkflowOptions.MaxBatchSize}"));
+            failures.AddRange(sources.Errors.Select(error => $"Status workflow '{name}': {error}"));
         }
 
-        if (options.Interval <= TimeSpan.Zero || options.Interval > TimeSpan.FromDays(1))
+        void Check(bool valid, string setting, object? value, string rule)
         {
-            failures.Add(Message(name, nameof(options.Interval), options.Interval, "must be more than zero and at most one day"));
+            if (!valid)
+            {
+                failures.Add(Message(name, sources, setting, value, rule));
+            }
         }
 
-        if (options.MaxBatchesPerRun < 1)
+        Check(options.BatchSize is >= 1 and <= StatusWorkflowOptions.MaxBatchSize, nameof(options.BatchSize), options.BatchSize, $"must be between 1 and {StatusWorkflowOptions.MaxBatchSize}");
+        Check(options.MaxBatchesPerRun >= 1, nameof(options.MaxBatchesPerRun), options.MaxBatchesPerRun, "must be at least 1");
+        Check(options.JobId is null || !string.IsNullOrWhiteSpace(options.JobId), nameof(options.JobId), options.JobId, "must not be empty or white space when set");
+        foreach (var (setting, rule, value) in ScheduleRules.Check(JobSchedule.From(options)))
         {
-            failures.Add(Message(name, nameof(options.MaxBatchesPerRun), options.MaxBatchesPerRun, "must be at least 1"));
+            Check(false, setting, value, rule);
         }
 
         if (options.Mode == ClaimMode.Lease && registration.Lease is null)
@@ -38,53 +49,26 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
             failures.Add($"Status workflow '{name}': Mode is Lease, but the workflow has no lease columns; call Lease(attempts, leaseExpiresAt, claimedBy) in its AddStatusWorkflow configuration.");
         }
 
-        if (!Enum.IsDefined(options.Mode))
-        {
-            failures.Add(Message(name, nameof(options.Mode), options.Mode, "must be AtomicBatch or Lease"));
-        }
-
-        if (options.MaxAttempts < 1)
-        {
-            failures.Add(Message(name, nameof(options.MaxAttempts), options.MaxAttempts, "must be at least 1"));
-        }
-
-        if (options.Parallelism is < 1 or > StatusWorkflowOptions.MaxParallelism)
-        {
-            failures.Add(Message(name, nameof(options.Parallelism), options.Parallelism, $"must be between 1 and {StatusWorkflowOptions.MaxParallelism}"));
-        }
-
-        if (options.ItemTimeout <= TimeSpan.Zero)
-        {
-            failures.Add(Message(name, nameof(options.ItemTimeout), options.ItemTimeout, "must be more than zero"));
-        }
-
-        if (options.LeaseDuration <= TimeSpan.Zero || options.LeaseDuration > TimeSpan.FromDays(1))
-        {
-            failures.Add(Message(name, nameof(options.LeaseDuration), options.LeaseDuration, "must be more than zero and at most one day"));
-        }
-        else if (options.Mode == ClaimMode.Lease && options.LeaseDuration <= options.ItemTimeout)
+        Check(Enum.IsDefined(options.Mode), nameof(options.Mode), options.Mode, "must be AtomicBatch or Lease");
+        Check(options.MaxAttempts >= 1, nameof(options.MaxAttempts), options.MaxAttempts, "must be at least 1");
+        Check(options.Parallelism is >= 1 and <= StatusWorkflowOptions.MaxParallelism, nameof(options.Parallelism), options.Parallelism, $"must be between 1 and {StatusWorkflowOptions.MaxParallelism}");
+        Check(options.ItemTimeout > TimeSpan.Zero, nameof(options.ItemTimeout), options.ItemTimeout, "must be more than zero");
+        var leaseInRange = options.LeaseDuration > TimeSpan.Zero && options.LeaseDuration <= TimeSpan.FromDays(1);
+        Check(leaseInRange, nameof(options.LeaseDuration), options.LeaseDuration, "must be more than zero and at most one day");
+        if (leaseInRange && options.Mode == ClaimMode.Lease && options.LeaseDuration <= options.ItemTimeout)
         {
             failures.Add($"Status workflow '{name}': LeaseDuration ({options.LeaseDuration}) must be longer than ItemTimeout ({options.ItemTimeout}), or a lease could expire while its item still runs.");
         }
 
-        if (options.RetryDelay < TimeSpan.Zero)
-        {
-            failures.Add(Message(name, nameof(options.RetryDelay), options.RetryDelay, "must be zero or more"));
-        }
-
-        if (options.MaxRetryDelay < options.RetryDelay)
-        {
-            failures.Add(Message(name, nameof(options.MaxRetryDelay), options.MaxRetryDelay, $"must be at least RetryDelay ({options.RetryDelay})"));
-        }
-
-        if (!Enum.IsDefined(options.Doctor))
-        {
-            failures.Add(Message(name, nameof(options.Doctor), options.Doctor, "must be Warn, Fail or Off"));
-        }
+        Check(options.RetryDelay >= TimeSpan.Zero, nameof(options.RetryDelay), options.RetryDelay, "must be zero or more");
+        Check(options.MaxRetryDelay >= options.RetryDelay, nameof(options.MaxRetryDelay), options.MaxRetryDelay, $"must be at least RetryDelay ({options.RetryDelay})");
+        Check(Enum.IsDefined(options.Doctor), nameof(options.Doctor), options.Doctor, "must be Warn, Fail or Off");
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static string Message(string workflow, string setting, object value, string rule)
-        => $"Status workflow '{workflow}': {setting} {rule} (was {value}).";
+    private static string Message(string workflow, WorkflowSettingSources? sources, string setting, object? value, string rule)
+        => sources?.Of(setting) is { Origin: SettingOrigin.Configuration or SettingOrigin.Environment } source
+            ? $"Status workflow '{workflow}': {source.Key}={source.RawValue} is invalid: {setting} {rule}."
+            : $"Status workflow '{workflow}': {setting} {rule} (was {value}).";
 }

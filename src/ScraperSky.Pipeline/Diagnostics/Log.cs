@@ -8,6 +8,90 @@ namespace ScraperSky.Pipeline.Diagnostics;
 /// </summary>
 internal static partial class Log
 {
+    // Scheduler (2xxx): the shared scheduler and its jobs; 21xx: workflow settings and the environment.
+    [LoggerMessage(2000, LogLevel.Information, "Job scheduler started with {JobCount} jobs.")]
+    public static partial void SchedulerStarted(ILogger logger, int jobCount);
+
+    [LoggerMessage(2001, LogLevel.Information, "Job '{JobId}' ({Description}) scheduled every {Interval}, at most {MaxInstances} at once; next run {NextRun:O}.")]
+    public static partial void JobScheduled(ILogger logger, string jobId, string description, TimeSpan interval, DateTimeOffset nextRun, int maxInstances);
+
+    [LoggerMessage(2002, LogLevel.Error, "Job '{JobId}' ({Description}) failed.")]
+    public static partial void JobFailed(ILogger logger, Exception exception, string jobId, string description);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Job '{JobId}': {MissedCount} run(s) from {ScheduledTime:O} missed: due longer ago than the misfire grace time of {MisfireGraceTime}.")]
+    public static partial void JobMissed(ILogger logger, string jobId, DateTimeOffset scheduledTime, long missedCount, TimeSpan misfireGraceTime);
+
+    // Debug: a job that drains its queue often outlasts its interval, and then skipping is its normal state.
+    [LoggerMessage(2004, LogLevel.Debug, "Job '{JobId}': run due {ScheduledTime:O} skipped: {MaxInstances} instance(s) already running.")]
+    public static partial void JobSkipped(ILogger logger, string jobId, DateTimeOffset scheduledTime, int maxInstances);
+
+    [LoggerMessage(2005, LogLevel.Warning, "Job '{JobId}' failed {Failures} times in a row and is backing off: next run in {Delay}, at {NextRun:O}; it reports unhealthy until a run succeeds.")]
+    public static partial void JobBackingOff(ILogger logger, string jobId, int failures, TimeSpan delay, DateTimeOffset nextRun);
+
+    [LoggerMessage(2006, LogLevel.Information, "Job '{JobId}' recovered after {Failures} failed runs; next run {NextRun:O}.")]
+    public static partial void JobRecovered(ILogger logger, string jobId, int failures, DateTimeOffset nextRun);
+
+    [LoggerMessage(2007, LogLevel.Information, "Job '{JobId}' paused.")]
+    public static partial void JobPaused(ILogger logger, string jobId);
+
+    [LoggerMessage(2008, LogLevel.Information, "Job '{JobId}' resumed; next run {NextRun:O}.")]
+    public static partial void JobResumed(ILogger logger, string jobId, DateTimeOffset nextRun);
+
+    [LoggerMessage(2009, LogLevel.Information, "Job scheduler stopping: no new runs; waiting for {InFlight} run(s) in progress.")]
+    public static partial void SchedulerStopping(ILogger logger, int inFlight);
+
+    [LoggerMessage(2010, LogLevel.Information, "Job scheduler stopped.")]
+    public static partial void SchedulerStopped(ILogger logger);
+
+    [LoggerMessage(2011, LogLevel.Error, "A {EventName} handler of job '{JobId}' threw; the scheduler ignored it.")]
+    public static partial void EventHandlerFailed(ILogger logger, Exception exception, string eventName, string jobId);
+
+    [LoggerMessage(2012, LogLevel.Debug, "Job '{JobId}' executed: {Items} items in {ElapsedMs} ms.")]
+    public static partial void JobExecuted(ILogger logger, string jobId, int items, double elapsedMs);
+
+    [LoggerMessage(2013, LogLevel.Information, "Job '{JobId}' was cancelled by the host's shutdown.")]
+    public static partial void JobCanceled(ILogger logger, string jobId);
+
+    [LoggerMessage(2014, LogLevel.Warning, "Job scheduler: the host's shutdown timeout passed with {Running} run(s) still in progress; they were told to abort.")]
+    public static partial void SchedulerShutdownTimedOut(ILogger logger, int running);
+
+    [LoggerMessage(2100, LogLevel.Information, "Status workflow '{Workflow}' settings (environment prefix {Prefix}): {Settings}")]
+    public static partial void WorkflowSettings(ILogger logger, string workflow, string prefix, string settings);
+
+    [LoggerMessage(2101, LogLevel.Warning, "Environment variable {Variable} names no status workflow: its prefix matches none of {Prefixes}; it is ignored.")]
+    public static partial void EnvironmentVariableMatchesNoWorkflow(ILogger logger, string variable, string prefixes);
+
+    [LoggerMessage(2102, LogLevel.Warning, "Environment variable {Variable} names no setting of status workflow '{Workflow}'; it is ignored. Known settings: {Known}.")]
+    public static partial void EnvironmentVariableUnknownSetting(ILogger logger, string variable, string workflow, string known);
+
+    // Service lifecycle (3xxx): PipelineService.
+    [LoggerMessage(3000, LogLevel.Information, "Pipeline service '{Service}' started; it updates every {Interval}.")]
+    public static partial void ServiceStarted(ILogger logger, string service, TimeSpan interval);
+
+    [LoggerMessage(3001, LogLevel.Warning, "Pipeline service '{Service}': update failed ({Failures} of {MaxFailures} in a row); retrying in {RetryDelay}.")]
+    public static partial void ServiceUpdateFailed(ILogger logger, Exception exception, string service, int failures, int maxFailures, TimeSpan retryDelay);
+
+    [LoggerMessage(3002, LogLevel.Error, "Pipeline service '{Service}' faulted after {Failures} failed updates in a row; it has stopped and reports unhealthy.")]
+    public static partial void ServiceFaulted(ILogger logger, Exception exception, string service, int failures);
+
+    [LoggerMessage(3003, LogLevel.Information, "Pipeline service '{Service}' paused.")]
+    public static partial void ServicePaused(ILogger logger, string service);
+
+    [LoggerMessage(3004, LogLevel.Information, "Pipeline service '{Service}' resumed.")]
+    public static partial void ServiceResumed(ILogger logger, string service);
+
+    [LoggerMessage(3005, LogLevel.Information, "Pipeline service '{Service}' stopped.")]
+    public static partial void ServiceStopped(ILogger logger, string service);
+
+    [LoggerMessage(3006, LogLevel.Error, "Pipeline service '{Service}': cleanup failed.")]
+    public static partial void ServiceCleanupFailed(ILogger logger, Exception exception, string service);
+
+    [LoggerMessage(3007, LogLevel.Error, "Pipeline service '{Service}': configuration failed; the service is faulted.")]
+    public static partial void ServiceConfigureFailed(ILogger logger, Exception exception, string service);
+
+    [LoggerMessage(3008, LogLevel.Information, "Pipeline service '{Service}' recovered after {Failures} failed updates.")]
+    public static partial void ServiceRecovered(ILogger logger, string service, int failures);
+
     [LoggerMessage(1000, LogLevel.Information, "Status workflow '{Workflow}' started: table {Table}, status column {StatusColumn} stored as {StatusStorage}, batch size {BatchSize}, interval {Interval}.")]
     public static partial void WorkflowStarted(ILogger logger, string workflow, string table, string statusColumn, string statusStorage, int batchSize, TimeSpan interval);
 

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ScraperSky.Pipeline.Configuration;
+using ScraperSky.Pipeline.Definition;
+using ScraperSky.Pipeline.Diagnostics;
+using ScraperSky.Pipeline.Scheduling;
+using ScraperSky.Pipeline.WakeUp;
+
+namespace ScraperSky.Pipeline.Hosting;
+
+/// <summary>
+/// Turns every registered status workflow into a job on the shared scheduler. Before any job is scheduled it resolves
+/// every workflow from the EF Core model and checks the enabled ones against the database (a misconfigured workflow
+/// stops start-up; an unreachable database defers the check to the first run), warns about environment variables no
+/// workflow reads, and logs each workflow's effective settings and where each came from.
+/// </summary>
+internal sealed class StatusWorkflowJobSource : IScheduledJobSource
+{
+    private readonly IReadOnlyList<StatusWorkflow> _workflows;
+    private readonly IOptionsMonitor<StatusWorkflowOptions> _options;
+    private readonly IReadOnlyList<WorkflowEnvironment> _environments;
+    private readonly IEnvironmentVariables _environment;
+    private readonly JobScheduler _scheduler;
+    private readonly WakeSignals _wakeSignals;
+    private readonly ILogger _logger;
+
+    public StatusWorkflowJobSource(
+        IEnumerable<StatusWorkflow> workflows,
+        IOptionsMonitor<StatusWorkflowOptions> options,
+        IEnumerable<WorkflowEnvironment> environments,
+        IEnvironmentVariables environment,
+        JobScheduler scheduler,
+        WakeSignals wakeSignals,
+        ILogger<StatusWorkflowJobSource> logger)
+    {
+        _scheduler = scheduler;
+        _wakeSignals = wakeSignals;
+        _workflows = workflows.ToList();
+        _options = options;
+        _environments = environments.ToList();
+        _environment = environment;
+        _logger = logger;
+    }
+
+    public async Task<IReadOnlyList<JobDefinition>> PrepareAsync(CancellationToken cancellationToken)
+    {
+        foreach (var workflow in _workflows)
+        {
+            workflow.Resolve();
+        }
+
+        foreach (var workflow in _workflows.Where(w => _options.Get(w.Name).Enabled))
+        {
+            try
+            {
+                await workflow.CheckSchemaAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (SchemaCheck.IsUnreachable(ex))
+            {
+                // The host stays up without its database; the check runs again before the first claim.
+                Log.SchemaCheckDeferred(_logger, ex, workflow.Name);
+            }
+        }
+
+        AuditEnvironment();
+
+        var jobs = new List<JobDefinition>();
+        foreach (var workflow in _workflows)
+        {
+            var options = _options.Get(workflow.Name);
+            LogSettings(workflow.Name, options);
+            if (!options.Enabled)
+            {
+                Log.WorkflowDisabled(_logger, workflow.Name);
+                continue;
+            }
+
+            var definition = workflow.Definition;
+            Log.WorkflowStarted(_logger, workflow.Name, definition.TableDisplayName, definition.StatusColumn, definition.StatusStorage, options.BatchSize, options.Interval);
+            var jobId = options.JobId ?? workflow.Name;
+            if (options.WakeUp)
+            {
+                _wakeSignals.For(workflow.Name).Connect(() => _scheduler.Wake(jobId, WakeSignal.MinimumSpacing));
+            }
+
+            jobs.Add(new JobDefinition(jobId, JobSchedule.From(options), context => RunAsync(workflow, jobId, context), $"status workflow '{workflow.Name}'"));
+        }
+
+        return jobs;
+    }
+
+    /// <summary>One scheduled run: the loop until the queue is empty; the items reported are the rows claimed.</summary>
+    private async Task<int> RunAsync(StatusWorkflow workflow, string jobId, ScheduledJobContext context)
+    {
+        // Read per run, so that a changed batch size applies to the next run; the schedule is fixed at start-up.
+        var options = _options.Get(workflow.Name);
+        var started = Stopwatch.GetTimestamp();
+        var result = await workflow.RunAsync(options, jobId, context.StoppingToken, context.CancellationToken).ConfigureAwait(false);
+        if (result.Claimed == 0)
+        {
+            Log.RunFoundNothing(_logger, workflow.Name);
+        }
+        else
+        {
+            Log.RunFinished(_logger, workflow.Name, result.Claimed, result.Completed, result.Failed, result.Batches, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return result.Claimed;
+    }
+
+    private void AuditEnvironment()
+    {
+        var prefixes = string.Join(", ", _environments.Select(e => e.Prefix).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        var known = string.Join(", ", WorkflowSettings.Environment.Select(s => s.Suffix));
+        foreach (var finding in EnvironmentAudit.Find(_environment.Names, _environments))
+        {
+            if (finding.Workflow is null)
+            {
+                Log.EnvironmentVariableMatchesNoWorkflow(_logger, finding.Variable, prefixes);
+            }
+            else
+            {
+                Log.EnvironmentVariableUnknownSetting(_logger, finding.Variable, finding.Workflow, known);
+            }
+        }
+    }
+
+    private void LogSettings(string workflow, StatusWorkflowOptions options)
+    {
+        if (!_logger.IsEnabled(LogLevel.Information) || options.Sources is not { } sources)
+        {
+            return;
+        }
+
+        var settings = string.Join(", ", WorkflowSettings.Configuration.Select(s =>
+            $"{s.Property}={Format(s.Get(options) ?? (s.Property == nameof(options.JobId) ? workflow : null))} ({sources.Of(s.Property)})"));
+        Log.WorkflowSettings(_logger, workflow, sources.Prefix, settings);
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "(none)",
+        TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+}

@@ -1,0 +1,45 @@
+namespace ScraperSky.Pipeline;
+
+/// <summary>The result of one scheduled (or manual) run of a job, as reported by the scheduler's events.</summary>
+public sealed class JobRunResult
+{
+    internal JobRunResult(string jobId, JobRunOutcome outcome, DateTimeOffset scheduledTime, DateTimeOffset startTime, TimeSpan duration, int items, Exception? exception)
+    {
+        JobId = jobId;
+        Outcome = outcome;
+        ScheduledTime = scheduledTime;
+        StartTime = startTime;
+        Duration = duration;
+        Items = items;
+        Exception = exception;
+    }
+
+    /// <summary>Gets the job's id.</summary>
+    public string JobId { get; }
+
+    /// <summary>Gets how the run ended.</summary>
+    public JobRunOutcome Outcome { get; }
+
+    /// <summary>Gets the time the run was scheduled for.</summary>
+    public DateTimeOffset ScheduledTime { get; }
+
+    /// <summary>Gets the time the run started, or for a missed or skipped run the time the scheduler decided not to start it.</summary>
+    public DateTimeOffset StartTime { get; }
+
+    /// <summary>Gets how long the run took; zero for a missed or skipped run.</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>Gets the number of items the run reported (for a status workflow: the rows it claimed).</summary>
+    public int Items { get; }
+
+    /// <summary>Gets the exception of a failed run, or <see langword="null"/>.</summary>
+    public Exception? Exception { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => Outcome switch
+    {
+        JobRunOutcome.Succeeded => $"{JobId}: Succeeded, {Items} items in {Duration.TotalMilliseconds:0} ms",
+        JobRunOutcome.Failed => $"{JobId}: Failed ({Exception?.GetType().Name}: {Exception?.Message})",
+        _ => $"{JobId}: {Outcome} (scheduled {ScheduledTime:O})",
+    };
+}

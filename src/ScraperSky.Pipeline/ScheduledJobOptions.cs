@@ -1,0 +1,61 @@
+namespace ScraperSky.Pipeline;
+
+/// <summary>
+/// The schedule of a job added with <c>AddScheduledJob</c>: the seeds' APScheduler <c>add_job</c> arguments, with
+/// safer defaults. Invalid values are rejected when the job is added, with a message naming the job and the setting.
+/// </summary>
+public sealed class ScheduledJobOptions
+{
+    /// <summary>The default interval: 1 minute.</summary>
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The default misfire grace time: 30 minutes (the seeds' <c>misfire_grace_time=1800</c>). APScheduler's own default of
+    /// 1 second silently drops any run that starts a little late; this one only drops runs after a long stall.
+    /// </summary>
+    public static readonly TimeSpan DefaultMisfireGraceTime = TimeSpan.FromMinutes(30);
+
+    /// <summary>The default longest delay between runs while a job backs off after failures: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultFailureBackoff = TimeSpan.FromMinutes(5);
+
+    /// <summary>The default number of runs of one job that may be in progress at once: 1.</summary>
+    public const int DefaultMaxInstances = 1;
+
+    /// <summary>The default number of failed runs in a row after which a job backs off: 3.</summary>
+    public const int DefaultMaxConsecutiveFailures = 3;
+
+    /// <summary>Gets or sets the time between the scheduled starts of two runs; the first run is due when the scheduler starts.</summary>
+    /// <value>Default <see cref="DefaultInterval"/>; more than zero, at most one day.</value>
+    public TimeSpan Interval { get; set; } = DefaultInterval;
+
+    /// <summary>Gets or sets how many runs of the job may be in progress at once; a run due beyond that is skipped and reported.</summary>
+    /// <value>Default <see cref="DefaultMaxInstances"/>; at least 1.</value>
+    public int MaxInstances { get; set; } = DefaultMaxInstances;
+
+    /// <summary>Gets or sets how late a run may start; a run due longer ago than this (after a stall) is missed and reported.</summary>
+    /// <value>Default <see cref="DefaultMisfireGraceTime"/>; more than zero.</value>
+    public TimeSpan MisfireGraceTime { get; set; } = DefaultMisfireGraceTime;
+
+    /// <summary>Gets or sets whether several runs that fell due during a stall become one run (otherwise each runs, one after another).</summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool Coalesce { get; set; } = true;
+
+    /// <summary>Gets or sets the largest random delay added to each scheduled start, so that many hosts do not start together.</summary>
+    /// <value>Default zero; at least zero and less than <see cref="Interval"/>.</value>
+    public TimeSpan StartJitter { get; set; }
+
+    /// <summary>Gets or sets whether adding a job whose id is already registered replaces it; otherwise adding it throws.</summary>
+    /// <value>Default <see langword="false"/>: a duplicate id is usually a mistake, and there is no persistent job store to reconcile.</value>
+    public bool ReplaceExisting { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many runs in a row may fail before the job backs off: it then reports unhealthy and waits longer
+    /// between runs (the delay doubles from <see cref="Interval"/> up to <see cref="FailureBackoff"/>) until a run succeeds.
+    /// </summary>
+    /// <value>Default <see cref="DefaultMaxConsecutiveFailures"/>; at least 1.</value>
+    public int MaxConsecutiveFailures { get; set; } = DefaultMaxConsecutiveFailures;
+
+    /// <summary>Gets or sets the longest delay between runs while the job backs off.</summary>
+    /// <value>Default <see cref="DefaultFailureBackoff"/>; more than zero, at most one day.</value>
+    public TimeSpan FailureBackoff { get; set; } = DefaultFailureBackoff;
+}

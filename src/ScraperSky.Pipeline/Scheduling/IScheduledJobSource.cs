@@ -1,0 +1,10 @@
+namespace ScraperSky.Pipeline.Scheduling;
+
+/// <summary>
+/// Supplies jobs to the scheduler when the host starts. Every source is prepared before any job is scheduled, so a
+/// source that finds a misconfiguration (a status workflow's table does not exist) stops start-up before anything runs.
+/// </summary>
+internal interface IScheduledJobSource
+{
+    Task<IReadOnlyList<JobDefinition>> PrepareAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,42 @@
+namespace ScraperSky.Pipeline.Scheduling;
+
+/// <summary>One job's mutable state on the scheduler; every field is read and written under the scheduler's lock.</summary>
+internal sealed class ScheduledJob(JobDefinition definition)
+{
+    public JobDefinition Definition { get; } = definition;
+
+    public string Id => Definition.Id;
+
+    public JobSchedule Schedule => Definition.Schedule;
+
+    /// <summary>The timer that wakes the scheduler for this job; one-shot, re-armed after every tick.</summary>
+    public ITimer? Timer { get; set; }
+
+    /// <summary>The point of the job's interval grid the next run belongs to (no jitter): the schedule never drifts.</summary>
+    public DateTimeOffset NextNominal { get; set; }
+
+    /// <summary>When the next run is due: <see cref="NextNominal"/> plus jitter, or the end of a back-off.</summary>
+    public DateTimeOffset NextRun { get; set; }
+
+    /// <summary>When a wake-up run is due (a notification asked for one before <see cref="NextRun"/>), or null.</summary>
+    public DateTimeOffset? WakeRun { get; set; }
+
+    /// <summary>Whether a wake-up arrived while the job ran at its maximum of instances: run again when one ends.</summary>
+    public bool WakePending { get; set; }
+
+    /// <summary>The minimum spacing the latest wake-up asked for.</summary>
+    public TimeSpan WakeSpacing { get; set; }
+
+    /// <summary>When the job's latest run started, for the minimum spacing of wake-up runs.</summary>
+    public DateTimeOffset LastRunStart { get; set; } = DateTimeOffset.MinValue;
+
+    public bool Paused { get; set; }
+
+    public int Running { get; set; }
+
+    public int ConsecutiveFailures { get; set; }
+
+    public JobRunResult? LastResult { get; set; }
+
+    public bool BackingOff => ConsecutiveFailures >= Schedule.MaxConsecutiveFailures;
+}

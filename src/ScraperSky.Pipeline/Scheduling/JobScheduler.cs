@@ -490,6 +490,11 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
             Arm(job, now);
         }
 
+        if (missedCount > 0)
+        {
+            PipelineTelemetry.SchedulerMisses.Add(missedCount, new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, job.Id));
+        }
+
         if (missed.Count > 0)
         {
             Log.JobMissed(_logger, job.Id, missed[0].ScheduledTime, missedCount, job.Schedule.MisfireGraceTime);
@@ -641,6 +646,14 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
 
     private void Report(ScheduledJob job, JobRunResult result, Transition transition)
     {
+        if (result.Outcome is JobRunOutcome.Succeeded or JobRunOutcome.Failed)
+        {
+            PipelineTelemetry.SchedulerRuns.Add(
+                1,
+                new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, job.Id),
+                new KeyValuePair<string, object?>(PipelineDiagnostics.OutcomeTag, result.Outcome == JobRunOutcome.Succeeded ? "succeeded" : "failed"));
+        }
+
         switch (result.Outcome)
         {
             case JobRunOutcome.Succeeded:
@@ -669,6 +682,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
 
     private void ReportSkipped(JobRunResult result, int maxInstances)
     {
+        PipelineTelemetry.SchedulerSkips.Add(1, new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, result.JobId));
         Log.JobSkipped(_logger, result.JobId, result.ScheduledTime, maxInstances);
         Raise(JobSkipped, nameof(JobSkipped), result);
     }

@@ -484,6 +484,113 @@ public sealed class JobSchedulerTests : IDisposable
         _executed.Count.Should().Be(0);
     }
 
+    [Fact]
+    public async Task Wake_BetweenIntervals_RunsAtOnceWithoutMovingTheGrid()
+    {
+        Add("job", _ => Task.FromResult(1));
+        _scheduler.Start();
+        await _executed.NextAsync();
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        _scheduler.Wake("job", TimeSpan.Zero);
+        var woken = await _executed.NextAsync();
+
+        woken.ScheduledTime.Should().Be(_t0 + TimeSpan.FromSeconds(10));
+        _scheduler.GetJob("job")!.NextRunTime.Should().Be(_t0 + Minute, "the safety poll keeps its rhythm");
+        _time.Advance(TimeSpan.FromSeconds(50));
+        (await _executed.NextAsync()).ScheduledTime.Should().Be(_t0 + Minute);
+    }
+
+    [Fact]
+    public async Task Wake_WhileRunningAtMaxInstances_OneMoreRunWhenTheRunEnds()
+    {
+        var entered = new Signals<DateTimeOffset>();
+        var release = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Add("job", async c =>
+        {
+            entered.Post(c.ScheduledTime);
+            return entered.Count == 1 ? await release.Task : 0;
+        });
+        _scheduler.Start();
+        await entered.NextAsync();
+
+        _scheduler.Wake("job", TimeSpan.Zero);
+        _scheduler.Wake("job", TimeSpan.Zero);
+        _scheduler.Wake("job", TimeSpan.Zero);
+        release.SetResult(0);
+        await _executed.NextAsync();
+        await entered.NextAsync();
+        await _executed.NextAsync();
+
+        entered.Count.Should().Be(2, "three wakes during a run make one more run");
+        _skipped.Count.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Wake_SoonAfterARunStarted_WaitsForTheSpacing()
+    {
+        Add("job", _ => Task.FromResult(0));
+        _scheduler.Start();
+        await _executed.NextAsync();
+
+        _scheduler.Wake("job", TimeSpan.FromMilliseconds(25));
+        _executed.Count.Should().Be(1, "the spacing has not passed on the clock");
+        _time.Advance(TimeSpan.FromMilliseconds(25));
+        var woken = await _executed.NextAsync();
+
+        woken.ScheduledTime.Should().Be(_t0 + TimeSpan.FromMilliseconds(25));
+    }
+
+    [Fact]
+    public async Task Wake_PausedJob_IsIgnored()
+    {
+        Add("job", _ => Task.FromResult(0));
+        _scheduler.Start();
+        await _executed.NextAsync();
+        _scheduler.Pause("job");
+
+        _scheduler.Wake("job", TimeSpan.Zero);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _scheduler.WhenIdle();
+
+        _executed.Count.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Runs_AreCountedOnTheMeterByJobAndOutcome()
+    {
+        var jobId = "metered-" + Guid.NewGuid().ToString("N")[..8];
+        var counted = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == PipelineDiagnostics.MeterName && instrument.Name.StartsWith("scrapersky.pipeline.scheduler.", StringComparison.Ordinal))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            var tagList = tags.ToArray();
+            if (tagList.Any(t => t.Key == PipelineDiagnostics.JobIdTag && (string?)t.Value == jobId))
+            {
+                counted.Enqueue(instrument.Name + ":" + (tagList.FirstOrDefault(t => t.Key == PipelineDiagnostics.OutcomeTag).Value ?? "-"));
+            }
+        });
+        listener.Start();
+        var calls = 0;
+        Add(jobId, _ => Interlocked.Increment(ref calls) == 1 ? Task.FromResult(0) : throw new InvalidOperationException("second run fails"));
+        _scheduler.Start();
+        await _executed.NextAsync();
+
+        _time.Advance(Minute);
+        await _failed.NextAsync();
+
+        counted.Should().Equal("scrapersky.pipeline.scheduler.runs:succeeded", "scrapersky.pipeline.scheduler.runs:failed");
+    }
+
     private void Add(string id, Func<ScheduledJobContext, Task<int>> body, Action<ScheduledJobOptions>? configure = null)
     {
         var options = new ScheduledJobOptions { Interval = Minute };

@@ -110,10 +110,7 @@ internal static class WorkflowDoctor
     {
         await using var command = new NpgsqlCommand("EXPLAIN (FORMAT JSON) " + sql.ClaimPlan, connection);
         command.Parameters.Add(new NpgsqlParameter(WorkflowSql.NowParameter, NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = DBNull.Value });
-        foreach (var parameter in definition.Filter?.Parameters ?? [])
-        {
-            command.Parameters.Add(new NpgsqlParameter(parameter.Name, parameter.Value ?? DBNull.Value));
-        }
+        command.Parameters.AddRange(definition.Filter?.CreateParameters().ToArray() ?? []);
 
         var plan = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         using var json = JsonDocument.Parse(plan);

@@ -30,11 +30,20 @@ internal sealed class WorkflowTelemetry(string workflow)
         }
     }
 
-    public void QueueLag(TimeSpan lag)
+    /// <summary>Records, for each claimed item whose queued time is known, how long it waited in the queue.</summary>
+    public void QueueLag<TEntity>(IReadOnlyList<TEntity> items, Func<TEntity, DateTimeOffset?>? queuedAt, DateTimeOffset now)
     {
-        if (lag >= TimeSpan.Zero)
+        if (queuedAt is null || !PipelineTelemetry.QueueLag.Enabled)
         {
-            PipelineTelemetry.QueueLag.Record(lag.TotalSeconds, _workflowTag);
+            return;
+        }
+
+        foreach (var item in items)
+        {
+            if (queuedAt(item) is { } queued && now >= queued)
+            {
+                PipelineTelemetry.QueueLag.Record((now - queued).TotalSeconds, _workflowTag);
+            }
         }
     }
 

@@ -55,7 +55,7 @@ internal sealed class AtomicBatch<TEntity>
                 _telemetry.Claimed(claimActivity, claim.Items.Count + claim.Unreadable.Count, claimStarted);
             }
 
-            RecordQueueLag(claim.Items);
+            _telemetry.QueueLag(claim.Items, _queuedAt, _clock.Time.GetUtcNow());
             if (claim.Items.Count == 0 && claim.Unreadable.Count == 0)
             {
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -139,23 +139,6 @@ internal sealed class AtomicBatch<TEntity>
         }
     }
 
-    private void RecordQueueLag(IReadOnlyList<TEntity> items)
-    {
-        if (_queuedAt is null)
-        {
-            return;
-        }
-
-        var now = _clock.Time.GetUtcNow();
-        foreach (var item in items)
-        {
-            if (_queuedAt(item) is { } queuedAt)
-            {
-                _telemetry.QueueLag(now - queuedAt);
-            }
-        }
-    }
-
     private async Task<Claim<TEntity>> ClaimAsync(DbContext db, int batchSize, CancellationToken abort)
     {
         try
@@ -179,13 +162,8 @@ internal sealed class AtomicBatch<TEntity>
 
     private NpgsqlParameter[] ClaimParameters(int batchSize)
     {
-        var parameters = new List<NpgsqlParameter> { new NpgsqlParameter(WorkflowSql.BatchSizeParameter, batchSize), _clock.NowParameter() };
-        if (_definition.Filter is { } filter)
-        {
-            parameters.AddRange(filter.Parameters.Select(p => new NpgsqlParameter(p.Name, p.Value ?? DBNull.Value)));
-        }
-
-        return parameters.ToArray();
+        NpgsqlParameter[] parameters = [new(WorkflowSql.BatchSizeParameter, batchSize), _clock.NowParameter()];
+        return _definition.Filter is { } filter ? [.. parameters, .. filter.CreateParameters()] : parameters;
     }
 
     private Task<int> WriteAsync(DbContext db, OutcomeBatch outcomes)

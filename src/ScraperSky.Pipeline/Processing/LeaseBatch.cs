@@ -57,17 +57,7 @@ internal sealed class LeaseBatch<TEntity>
             _telemetry.Claimed(claimActivity, claim.Items.Count + claim.Unreadable.Count, claimStarted);
         }
 
-        if (_queuedAt is not null)
-        {
-            var now = _clock.Time.GetUtcNow();
-            foreach (var item in claim.Items)
-            {
-                if (_queuedAt(item) is { } queuedAt)
-                {
-                    _telemetry.QueueLag(now - queuedAt);
-                }
-            }
-        }
+        _telemetry.QueueLag(claim.Items, _queuedAt, _clock.Time.GetUtcNow());
 
         var claimed = claim.Items.Count + claim.Unreadable.Count;
         if (claimed == 0)
@@ -274,7 +264,7 @@ internal sealed class LeaseBatch<TEntity>
         };
         if (_definition.Filter is { } filter)
         {
-            parameters.AddRange(filter.Parameters.Select(p => new NpgsqlParameter(p.Name, p.Value ?? DBNull.Value)));
+            parameters.AddRange(filter.CreateParameters());
         }
 
         return parameters.ToArray();

@@ -43,6 +43,8 @@ internal sealed class HangfireDrain : IDrainSystem
         {
             SchemaName = schema,
             PrepareSchemaIfNecessary = true,
+            // Below Hangfire.PostgreSql's suggested minimum (50 ms) on purpose: the fastest setting that still works.
+            AllowUnsafeValues = true,
             QueuePollInterval = QueuePollInterval,
         };
         var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(setup.HangfireConnectionString, options), options);

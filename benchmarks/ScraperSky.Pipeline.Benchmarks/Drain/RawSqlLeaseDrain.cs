@@ -9,8 +9,17 @@ namespace ScraperSky.Pipeline.Benchmarks.Drain;
 /// late worker whose lease was rescued cannot overwrite newer state. Two commits, two row versions per item.
 /// </summary>
 /// <remarks>
+/// <para>
+/// The claim selects its ids with <c>= ANY(ARRAY(SELECT …))</c>, not <c>IN (SELECT …)</c>: prepared, the <c>IN</c>
+/// form gets a generic plan after five executions in which the parameterised LIMIT is unknown, and PostgreSQL then
+/// hash-joins the subquery against a sequential scan of the whole table on every claim (measured: 9.7 ms instead of
+/// 0.7 ms per claim of 100 at 70k rows, growing with the table). The ARRAY form is an init-plan whose result drives
+/// a primary-key index scan whatever the plan. The lease mode's generated SQL needs the same care.
+/// </para>
+/// <para>
 /// Written by hand because the library has no lease SQL yet; when lease mode lands, switch these two texts to the
 /// library's generated lease statements so the baseline stays "the same SQL, no library around it".
+/// </para>
 /// </remarks>
 internal sealed class RawSqlLeaseDrain : IDrainSystem
 {
@@ -18,7 +27,7 @@ internal sealed class RawSqlLeaseDrain : IDrainSystem
         UPDATE domains AS t
         SET status = 'Processing', attempts = t.attempts + 1, claimed_by = @node,
             lease_expires_at = now() + interval '5 minutes', updated_at = now()
-        WHERE t.id IN (SELECT id FROM domains WHERE status = 'Queued' ORDER BY id LIMIT @batch_size FOR UPDATE SKIP LOCKED)
+        WHERE t.id = ANY(ARRAY(SELECT id FROM domains WHERE status = 'Queued' ORDER BY id LIMIT @batch_size FOR UPDATE SKIP LOCKED))
         RETURNING t.*
         """;
 

@@ -35,12 +35,18 @@ public sealed class BenchDomain
 /// <summary>The application's DbContext as a user of the library would write it: the reference table, enum mapped.</summary>
 public sealed class BenchDb(DbContextOptions<BenchDb> options) : DbContext(options)
 {
+    // One instance for every options build. EF Core's Npgsql provider keys its data sources (connection pools) by the
+    // enum mappings, which compare name translators by reference: `new NpgsqlNullNameTranslator()` inside the
+    // options lambda, which AddDbContext runs once per scope, would build a new pool for every scope, leaking one
+    // physical connection per batch until max_connections is exhausted.
+    private static readonly NpgsqlNullNameTranslator NameTranslator = new();
+
     public DbSet<BenchDomain> Domains => Set<BenchDomain>();
 
     /// <summary>Points a context at a benchmark database, with the enum mapped as the library's users map it.</summary>
     public static void Configure(DbContextOptionsBuilder options, string connectionString)
         => options
-            .UseNpgsql(connectionString, npgsql => npgsql.MapEnum<ProcessStatus>("process_status", nameTranslator: new NpgsqlNullNameTranslator()))
+            .UseNpgsql(connectionString, npgsql => npgsql.MapEnum<ProcessStatus>("process_status", nameTranslator: NameTranslator))
             // Every simulated host builds service providers of its own; EF Core would report that as a leak.
             .ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.ManyServiceProvidersCreatedWarning));
 

@@ -26,6 +26,9 @@ internal sealed record BenchProfile
 
     public required TimeSpan DrainTimeout { get; init; }
 
+    /// <summary>How often each drain cell is measured (interleaved with the other systems); the best run is reported.</summary>
+    public required int DrainRepetitions { get; init; }
+
     public required int LatencySamples { get; init; }
 
     public required TimeSpan LatencyPollInterval { get; init; }
@@ -49,13 +52,15 @@ internal sealed record BenchProfile
     public static BenchProfile Quick { get; } = new()
     {
         Name = "quick",
-        // Every batch size at 2 workers (the chart), and batch 100 at 1, 2 and 4 workers (the headline's best).
-        DrainCombinations = [(1, 2), (10, 2), (100, 1), (100, 2), (100, 4), (1000, 2)],
-        HangfireWorkers = [4, 10],
-        HangfireJobs = 1_000,
-        DrainItems = batch => batch switch { 1 => 2_000, 10 => 10_000, 100 => 40_000, _ => 100_000 },
+        // Every batch size at 2 workers (the chart), batch 100 at 4 workers too (the headline's best of 1, 2, 4: the
+        // ablation measures 1 worker at batch 100).
+        DrainCombinations = [(1, 2), (10, 2), (100, 2), (100, 4), (1000, 2)],
+        HangfireWorkers = [10, 20],
+        HangfireJobs = 800,
+        DrainItems = batch => batch switch { 1 => 1_000, 10 => 10_000, 100 => 40_000, _ => 60_000 },
         ProfileWorkers = [1],
         DrainTimeout = TimeSpan.FromSeconds(45),
+        DrainRepetitions = 2,
         LatencySamples = 200,
         LatencyPollInterval = TimeSpan.FromMilliseconds(100),
         ClaimCostRows = [10_000, 100_000, 1_000_000],
@@ -69,11 +74,12 @@ internal sealed record BenchProfile
     {
         Name = "full",
         DrainCombinations = [.. from b in BatchSizes from w in new[] { 1, 2, 4, 8 } select (b, w)],
-        HangfireWorkers = [1, 2, 4, 8, 10, 20],
-        HangfireJobs = 5_000,
-        DrainItems = batch => batch switch { 1 => 6_000, 10 => 30_000, 100 => 150_000, _ => 400_000 },
+        HangfireWorkers = [1, 2, 4, 8, 10, 20, 40],
+        HangfireJobs = 3_000,
+        DrainItems = batch => batch switch { 1 => 5_000, 10 => 30_000, 100 => 150_000, _ => 400_000 },
         ProfileWorkers = [1, 2],
         DrainTimeout = TimeSpan.FromMinutes(5),
+        DrainRepetitions = 3,
         LatencySamples = 1_000,
         LatencyPollInterval = TimeSpan.FromMilliseconds(100),
         ClaimCostRows = [10_000, 100_000, 1_000_000, 10_000_000],

@@ -119,9 +119,8 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
 
         // The ablation's steadier measures: client CPU (median over the runs) and, once, what the server saw.
         var cpu = runs.Select(r => r.CpuMicrosPerItem).Order().ElementAt(runs.Count / 2);
-        results.Add(new ResultRow(section, system, "client CPU µs/item", cpu, batch, workers, Note: "process CPU time / items (median of runs); includes the Npgsql driver"));
-        results.Add(new ResultRow(section, system, "client alloc B/item", runs[^1].AllocatedBytes / (double)runs[^1].Finished, batch, workers,
-            Note: "everything the process allocated during the drain (driver, EF Core, library), per item"));
+        results.Add(new ResultRow(section, system, "client CPU µs/item", cpu, batch, workers));
+        results.Add(new ResultRow(section, system, "client alloc B/item", runs[^1].AllocatedBytes / (double)runs[^1].Finished, batch, workers));
         var statements = runs.LastOrDefault(r => r.Statements is not null)?.Statements;
         if (statements is null)
         {
@@ -129,8 +128,7 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
         }
 
         var batches = Math.Max(1.0, runs[^1].Finished / (double)batch);
-        results.Add(new ResultRow(section, system, "server ms/batch", statements.Sum(s => s.Counters.TotalMs) / batches, batch, workers,
-            Note: "planning + execution time of every statement, from pg_stat_statements"));
+        results.Add(new ResultRow(section, system, "server ms/batch", statements.Sum(s => s.Counters.TotalMs) / batches, batch, workers));
         results.Add(new ResultRow(section, system, "statements/batch", statements.Sum(s => s.Counters.Calls) / batches, batch, workers));
         foreach (var (query, counters) in statements)
         {

@@ -43,8 +43,8 @@ internal sealed class IdleCostBenchmark(BenchProfile profile, ResultSet results,
             var breakdown = string.Join(", ", statements.Select(s => $"{s.Counters.Calls / intervals:0.##}× {FirstWords(s.Query)}"));
             var note = $"interval {profile.IdleInterval.TotalMilliseconds:0} ms, window {seconds:0} s; per interval: {breakdown}";
             results.Add(new ResultRow(Section, system, "statements/s", all / seconds, Seconds: seconds, Note: note));
-            results.Add(new ResultRow(Section, system, "statements/interval", all / intervals, Seconds: seconds));
-            results.Add(new ResultRow(Section, system, ClaimsPerIntervalMetric, claims / intervals, Seconds: seconds));
+            results.Add(new ResultRow(Section, system, "statements/interval", all / intervals, Seconds: seconds, Note: note));
+            results.Add(new ResultRow(Section, system, ClaimsPerIntervalMetric, claims / intervals, Seconds: seconds, Note: note));
         }
         finally
         {

@@ -69,6 +69,44 @@ public class ItemStepBenchmarks
         return changed;
     }
 
+    /// <summary>
+    /// An alternative for the lead: detect changes on the item's own entry (<c>EntityEntry.DetectChanges()</c>)
+    /// instead of the whole tracker (<c>ChangeTracker.HasChanges()</c>). Same answer for an item that only changes itself.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Items)]
+    public int AttachEntryDetectClear()
+    {
+        var changed = 0;
+        foreach (var item in _items)
+        {
+            var entry = _db.Attach(item);
+            entry.DetectChanges();
+            changed += entry.State == Microsoft.EntityFrameworkCore.EntityState.Unchanged ? 0 : 1;
+            _db.ChangeTracker.Clear();
+        }
+
+        return changed;
+    }
+
+    /// <summary>
+    /// An alternative for the lead: keep the batch's items tracked for the whole batch (attach each, detect on its own
+    /// entry) and clear the tracker once per batch rather than once per item.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Items)]
+    public int AttachEntryDetectClearOncePerBatch()
+    {
+        var changed = 0;
+        foreach (var item in _items)
+        {
+            var entry = _db.Attach(item);
+            entry.DetectChanges();
+            changed += entry.State == Microsoft.EntityFrameworkCore.EntityState.Unchanged ? 0 : 1;
+        }
+
+        _db.ChangeTracker.Clear();
+        return changed;
+    }
+
     /// <summary>The item scope (an <c>AsyncLocal</c> set and reset) and the processor's context object.</summary>
     [Benchmark(OperationsPerInvoke = Items)]
     public int ScopeAndContext()

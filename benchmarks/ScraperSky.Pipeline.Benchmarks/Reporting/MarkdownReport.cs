@@ -19,6 +19,18 @@ internal static class MarkdownReport
         (Idle.IdleCostBenchmark.Section, "5. Idle cost (nothing queued)"),
     ];
 
+    private static readonly Dictionary<string, string> Legends = new(StringComparer.Ordinal)
+    {
+        [DrainBenchmark.ProfileSection] =
+            "items/s: best of the interleaved runs. client CPU µs/item: CPU time of this process (Npgsql included) over the drain "
+            + "divided by items, median of the runs; it does not depend on the disk and is the steadier figure. client alloc B/item: "
+            + "everything the process allocated during the drain, per item. server ms/batch and statements/batch: pg_stat_statements "
+            + "(planning + execution of every statement, BEGIN/COMMIT/DISCARD ALL included).",
+        [Micro.AllocationBenchmark.Section] =
+            "BenchmarkDotNet in process, MemoryDiagnoser, short job (allocations are exact; timings rough). ItemStepBenchmarks split "
+            + "LoopBenchmarks.ProcessBatch into its steps; AttachEntryDetect* are alternatives measured for comparison, not what the loop does.",
+    };
+
     public static string Render(ResultSet results)
     {
         var md = new StringBuilder();
@@ -62,6 +74,11 @@ internal static class MarkdownReport
             }
 
             md.AppendLine();
+            if (Legends.TryGetValue(section, out var legend))
+            {
+                md.AppendLine(legend);
+                md.AppendLine();
+            }
         }
 
         return md.ToString();
@@ -96,7 +113,7 @@ internal static class MarkdownReport
                 md.Append(' ').Append(cell is null ? string.Empty : ResultSet.Format(cell.Value)).Append(" |");
             }
 
-            md.AppendLine(" " + string.Join("; ", line.Select(r => r.Note).Where(n => n.Length > 0).Distinct()) + " |");
+            md.AppendLine(" " + string.Join("; ", line.Select(r => StripRuns(r.Note)).Where(n => n.Length > 0).Distinct()) + " |");
         }
 
         foreach (var row in rows.Where(r => r.BatchSize is null))
@@ -107,7 +124,8 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Items per drain by batch size: the CSV has items and seconds of every cell. Chart: `{results.Profile}-throughput.png`.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Each cell is the best of {results.Section(DrainBenchmark.RunsSection).GroupBy(r => (r.System, r.BatchSize, r.Workers)).Select(g => g.Count()).DefaultIfEmpty(1).Max()} runs, interleaved with the other systems of its column (commit latency on this disk swings run to run); "
+            + $"every run, with its items, seconds and client CPU, is in the CSV (section drain-runs). Chart: `{results.Profile}-throughput.png`.");
         md.AppendLine();
     }
 
@@ -143,6 +161,10 @@ internal static class MarkdownReport
             md.AppendLine(" " + string.Join("; ", line.Select(r => r.Note).Where(n => n.Length > 0).Distinct()) + " |");
         }
     }
+
+
+    private static string StripRuns(string note)
+        => string.Join("; ", note.Split("; ").Where(part => !part.StartsWith("best of", StringComparison.Ordinal)));
 
     private static void RenderRows(StringBuilder md, List<ResultRow> rows)
     {

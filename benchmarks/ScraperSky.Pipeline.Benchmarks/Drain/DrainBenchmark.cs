@@ -50,18 +50,19 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
         var cells = new List<Cell>();
         foreach (var (batchSize, workers) in profile.DrainCombinations)
         {
-            cells.Add(new Cell(Section, [.. Systems.Where(s => s.UsesQueueTable)], batchSize, workers));
+            var repetitions = batchSize == BenchProfile.HeadlineBatchSize ? profile.DrainRepetitions : profile.OtherRepetitions;
+            cells.Add(new Cell(Section, [.. Systems.Where(s => s.UsesQueueTable)], batchSize, workers, repetitions));
         }
 
         foreach (var workers in profile.ProfileWorkers)
         {
-            cells.Add(new Cell(ProfileSection, Ladder, BenchProfile.HeadlineBatchSize, workers));
+            cells.Add(new Cell(ProfileSection, Ladder, BenchProfile.HeadlineBatchSize, workers, profile.OtherRepetitions));
         }
 
         var runs = new Dictionary<(string Section, string System, int Batch, int Workers), List<Measurement>>();
-        for (var repetition = 0; repetition < profile.DrainRepetitions; repetition++)
+        for (var repetition = 0; repetition < cells.Max(c => c.Repetitions); repetition++)
         {
-            foreach (var cell in cells)
+            foreach (var cell in cells.Where(c => repetition < c.Repetitions))
             {
                 for (var k = 0; k < cell.Systems.Count; k++)
                 {
@@ -199,7 +200,7 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
         return flat.Length <= 90 ? flat : flat[..87] + "...";
     }
 
-    private sealed record Cell(string Section, IReadOnlyList<IDrainSystem> Systems, int BatchSize, int Workers);
+    private sealed record Cell(string Section, IReadOnlyList<IDrainSystem> Systems, int BatchSize, int Workers, int Repetitions);
 
     private sealed record Measurement(
         long Finished,

@@ -33,7 +33,7 @@ internal static class SuiteRunner
 
             if (sections.Contains("drain"))
             {
-                Console.WriteLine("1. drain throughput");
+                Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] " + "1. drain throughput");
                 var queue = await server.CreateDatabaseAsync("drain", ct);
                 var hangfire = await server.CreateDatabaseAsync("hangfire", ct);
                 var stats = await StatementStats.TryCreateAsync(server.AdminConnectionString, queue, ct);
@@ -42,21 +42,21 @@ internal static class SuiteRunner
 
             if (sections.Contains("latency"))
             {
-                Console.WriteLine("2. pickup latency");
+                Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] " + "2. pickup latency");
                 var database = await server.CreateDatabaseAsync("latency", ct);
                 await new PickupLatencyBenchmark(profile, results, database).RunAsync(ct);
             }
 
             if (sections.Contains("claim-cost"))
             {
-                Console.WriteLine("3. claim cost as the table grows");
+                Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] " + "3. claim cost as the table grows");
                 var database = await server.CreateDatabaseAsync("claimcost", ct);
                 await new ClaimCostBenchmark(profile, results, database).RunAsync(ct);
             }
 
             if (sections.Contains("idle"))
             {
-                Console.WriteLine("5. idle cost");
+                Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] " + "5. idle cost");
                 var database = await server.CreateDatabaseAsync("idle", ct);
                 var stats = await StatementStats.TryCreateAsync(server.AdminConnectionString, database, ct);
                 await new IdleCostBenchmark(profile, results, database, stats).RunAsync(ct);
@@ -66,7 +66,7 @@ internal static class SuiteRunner
         if (sections.Contains("allocations"))
         {
             // Last and without a server: BenchmarkDotNet's in-process runs need no database and must not share the CPU.
-            Console.WriteLine("4. allocations per item in the loop's own code (BenchmarkDotNet, MemoryDiagnoser)");
+            Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] " + "4. allocations per item in the loop's own code (BenchmarkDotNet, MemoryDiagnoser)");
             AllocationBenchmark.Run(profile, results);
         }
 

@@ -25,9 +25,9 @@ internal static class AllocationBenchmark
     {
         var job = Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
-            .WithWarmupCount(profile.ShortMicroJob ? 2 : 6)
-            .WithIterationCount(profile.ShortMicroJob ? 3 : 15)
-            .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(profile.ShortMicroJob ? 100 : 250))
+            .WithWarmupCount(profile.ShortMicroJob ? 1 : 6)
+            .WithIterationCount(profile.ShortMicroJob ? 2 : 15)
+            .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(profile.ShortMicroJob ? 60 : 250))
             .WithId("suite");
         var config = ManualConfig.CreateEmpty()
             .AddJob(job)

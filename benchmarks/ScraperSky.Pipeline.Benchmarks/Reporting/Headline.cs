@@ -18,6 +18,9 @@ internal static class Headline
     public static IDrainSystem RawSql
         => DrainBenchmark.Systems.First(s => s.Name.StartsWith("raw-sql", StringComparison.Ordinal) && s.Pattern == Library.Pattern);
 
+    private const string LibraryAtomicName = "library-atomic";
+    private const string RawAtomicName = "raw-sql-atomic";
+
     public static IDrainSystem Hangfire => DrainBenchmark.Systems.First(s => s.Pattern == DrainPattern.JobQueue);
 
     /// <summary>The two lines the run prints last.</summary>
@@ -38,6 +41,15 @@ internal static class Headline
             var ratio = library.Value!.Value / raw.Value!.Value;
             findings.Add($"Batch {BenchProfile.HeadlineBatchSize}: {library.System} {ResultSet.Format(library.Value)} items/s ({library.Workers} workers) vs {raw.System} "
                 + $"{ResultSet.Format(raw.Value)} items/s ({raw.Workers} workers): ratio {ratio:0.00} (target ≥ 0.90 in lease mode{(Library.Pattern == DrainPattern.Lease ? string.Empty : "; lease mode not yet available, so atomic vs atomic")}).");
+        }
+
+        var cpu = results.Section(DrainBenchmark.ProfileSection).Where(r => r.Metric == "client CPU µs/item" && r.Workers == results.Section(DrainBenchmark.ProfileSection).Min(x => x.Workers)).ToList();
+        var libraryCpu = cpu.FirstOrDefault(r => r.System == LibraryAtomicName);
+        var rawCpu = cpu.FirstOrDefault(r => r.System == RawAtomicName);
+        if (libraryCpu?.Value is { } l && rawCpu?.Value is { } r)
+        {
+            findings.Add($"Client CPU per item at batch {BenchProfile.HeadlineBatchSize} (independent of the disk): {LibraryAtomicName} {l:0.0} µs vs {RawAtomicName} {r:0.0} µs "
+                + $"(+{l - r:0.0} µs, {l / r:0.00}×); on 2 cores the client's CPU is taken from PostgreSQL's.");
         }
 
         if (library is not null && hangfire is not null)

@@ -92,6 +92,6 @@ internal sealed record BenchProfile
         ClaimCostIterations = 500,
         IdleWindow = TimeSpan.FromSeconds(30),
         IdleInterval = TimeSpan.FromMilliseconds(100),
-        ShortMicroJob = true,
+        ShortMicroJob = false,
     };
 }

@@ -16,7 +16,7 @@ namespace ScraperSky.Pipeline.Benchmarks.ClaimCost;
 /// proportional to the batch, not to the table. At the smallest size the claim is also timed prepared and through EF
 /// Core (the library's materialisation path), which shows what planning and materialisation add to one claim.
 /// </summary>
-internal sealed class ClaimCostBenchmark(BenchProfile profile, ResultSet results, string connectionString)
+internal sealed class ClaimCostBenchmark(BenchProfile profile, ResultSet results, Func<string, CancellationToken, Task<string>> createDatabase)
 {
     public const string Section = "claim-cost";
     public const string PathSection = "claim-path";
@@ -25,52 +25,72 @@ internal sealed class ClaimCostBenchmark(BenchProfile profile, ResultSet results
 
     public async Task RunAsync(CancellationToken ct)
     {
-        foreach (var rows in profile.ClaimCostRows)
+        // One database per size, all built first; then the claims go round-robin over the sizes, so that a slow
+        // second of the shared disk or CPU lands on every size alike instead of on whichever size ran then.
+        var tables = new List<(long Rows, string ConnectionString, NpgsqlDataSource DataSource, NpgsqlConnection Connection, NpgsqlCommand Claim, List<double> Times)>();
+        try
         {
-            var build = Stopwatch.StartNew();
-            await QueueTable.BuildGrownAsync(connectionString, rows, QueuedEvery, ct);
-            Console.WriteLine($"  [claim-cost] built {rows:N0} rows in {build.Elapsed.TotalSeconds:0.0} s");
-
-            await using var dataSource = RawSql.CreateDataSource(connectionString, "claim-cost");
-            await using var connection = await dataSource.OpenConnectionAsync(ct);
-            var plan = await PlanAsync(connection, ct);
-            var name = rows.ToString("N0", CultureInfo.InvariantCulture) + " rows";
-            var times = await TimeClaimsAsync(connection, prepared: false, ct);
-            AddTimes(name, rows, times, $"1% queued; plan: {plan}");
-
-            if (rows == profile.ClaimCostRows[0])
+            foreach (var rows in profile.ClaimCostRows)
             {
-                AddTimes($"{name}, prepared", rows, await TimeClaimsAsync(connection, prepared: true, ct), "the same statement prepared: no parse/plan per claim", section: PathSection);
-                AddTimes($"{name}, unprepared", rows, times, "as the library sends it", section: PathSection);
-                AddTimes($"{name}, via EF Core", rows, await TimeEfClaimsAsync(ct), "FromSqlRaw(...).AsNoTracking().ToListAsync(), as RunJobLoop claims", section: PathSection);
+                var connectionString = await createDatabase($"claim_{rows}", ct);
+                var build = Stopwatch.StartNew();
+                await QueueTable.BuildGrownAsync(connectionString, rows, QueuedEvery, ct);
+                Console.WriteLine($"  [claim-cost] built {rows:N0} rows in {build.Elapsed.TotalSeconds:0.0} s");
+                var dataSource = RawSql.CreateDataSource(connectionString, "claim-cost");
+                var connection = await dataSource.OpenConnectionAsync(ct);
+                var claim = new NpgsqlCommand(LibrarySql.Sql.AtomicClaim, connection);
+                claim.Parameters.Add(new NpgsqlParameter<int>(Claiming.WorkflowSql.BatchSizeParameter, ClaimSize));
+                tables.Add((rows, connectionString, dataSource, connection, claim, []));
+            }
+
+            for (var i = -10; i < profile.ClaimCostIterations; i++)
+            {
+                foreach (var table in tables)
+                {
+                    var elapsed = await TimeClaimAsync(table.Connection, table.Claim, ct);
+                    if (i >= 0)
+                    {
+                        table.Times.Add(elapsed);
+                    }
+                }
+            }
+
+            foreach (var table in tables)
+            {
+                var plan = await PlanAsync(table.Connection, ct);
+                AddTimes(table.Rows.ToString("N0", CultureInfo.InvariantCulture) + " rows", table.Rows, [.. table.Times.Order()], $"1% queued; plan: {plan}");
+            }
+
+            // What planning and EF Core's materialisation add to one claim, on the smallest table.
+            var smallest = tables[0];
+            var name = smallest.Rows.ToString("N0", CultureInfo.InvariantCulture) + " rows";
+            await using (var prepared = new NpgsqlCommand(LibrarySql.Sql.AtomicClaim, smallest.Connection))
+            {
+                prepared.Parameters.Add(new NpgsqlParameter<int>(Claiming.WorkflowSql.BatchSizeParameter, ClaimSize));
+                await prepared.PrepareAsync(ct);
+                AddTimes($"{name}, prepared", smallest.Rows, await RepeatAsync(() => TimeClaimAsync(smallest.Connection, prepared, ct)), "the same statement prepared: no parse/plan per claim", PathSection);
+            }
+
+            AddTimes($"{name}, unprepared", smallest.Rows, await RepeatAsync(() => TimeClaimAsync(smallest.Connection, smallest.Claim, ct)), "as the library sends it", PathSection);
+            AddTimes($"{name}, via EF Core", smallest.Rows, await TimeEfClaimsAsync(smallest.ConnectionString, ct), "FromSqlRaw(...).AsNoTracking().ToListAsync(), as RunJobLoop claims", PathSection);
+        }
+        finally
+        {
+            foreach (var table in tables)
+            {
+                await table.Claim.DisposeAsync();
+                await table.Connection.DisposeAsync();
+                await table.DataSource.DisposeAsync();
             }
         }
     }
 
-    private void AddTimes(string system, long rows, double[] sorted, string note, string section = Section)
+    private async Task<double[]> RepeatAsync(Func<Task<double>> once)
     {
-        results.Add(new ResultRow(section, system, "median ms", PickupLatencyBenchmark.Percentile(sorted, 0.5), Items: rows, Note: note));
-        results.Add(new ResultRow(section, system, "p95 ms", PickupLatencyBenchmark.Percentile(sorted, 0.95), Items: rows, Note: note));
-    }
-
-    private async Task<double[]> TimeClaimsAsync(NpgsqlConnection connection, bool prepared, CancellationToken ct)
-    {
-        await using var claim = new NpgsqlCommand(LibrarySql.Sql.AtomicClaim, connection);
-        claim.Parameters.Add(new NpgsqlParameter<int>(Claiming.WorkflowSql.BatchSizeParameter, ClaimSize));
-        if (prepared)
-        {
-            await claim.PrepareAsync(ct);
-        }
-
         var times = new List<double>();
         for (var i = -10; i < profile.ClaimCostIterations; i++)
         {
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            var started = Stopwatch.GetTimestamp();
-            var claimed = await RawSql.ReadRowsAsync(claim, ClaimSize, ct);
-            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            await transaction.RollbackAsync(ct);
-            EnsureFull(claimed.Count);
+            var elapsed = await once();
             if (i >= 0)
             {
                 times.Add(elapsed);
@@ -80,7 +100,25 @@ internal sealed class ClaimCostBenchmark(BenchProfile profile, ResultSet results
         return [.. times.Order()];
     }
 
-    private async Task<double[]> TimeEfClaimsAsync(CancellationToken ct)
+    /// <summary>One claim of 100 in a transaction that is rolled back, so every claim sees the same table.</summary>
+    private static async Task<double> TimeClaimAsync(NpgsqlConnection connection, NpgsqlCommand claim, CancellationToken ct)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var started = Stopwatch.GetTimestamp();
+        var claimed = await RawSql.ReadRowsAsync(claim, ClaimSize, ct);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        await transaction.RollbackAsync(ct);
+        EnsureFull(claimed.Count);
+        return elapsed;
+    }
+
+    private void AddTimes(string system, long rows, double[] sorted, string note, string section = Section)
+    {
+        results.Add(new ResultRow(section, system, "median ms", PickupLatencyBenchmark.Percentile(sorted, 0.5), Items: rows, Note: note));
+        results.Add(new ResultRow(section, system, "p95 ms", PickupLatencyBenchmark.Percentile(sorted, 0.95), Items: rows, Note: note));
+    }
+
+    private async Task<double[]> TimeEfClaimsAsync(string connectionString, CancellationToken ct)
     {
         var options = new DbContextOptionsBuilder<BenchDb>();
         BenchDb.Configure(options, connectionString);

@@ -1,4 +1,62 @@
 using BenchmarkDotNet.Running;
+using ScraperSky.Pipeline.Benchmarks.Suite;
 
-// In-process hot-path benchmarks (BenchmarkDotNet). The database throughput harness arrives with its own entry point.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// One entry point:
+//   dotnet run -c Release --project benchmarks/ScraperSky.Pipeline.Benchmarks -- [--quick] [--only drain,latency,...] [--out DIR]
+//     the whole suite against a throwaway PostgreSQL (or SCRAPERSKY_PG_CONNECTION), results under benchmarks/results/;
+//   dotnet run -c Release --project benchmarks/ScraperSky.Pipeline.Benchmarks -- micro [BenchmarkDotNet arguments]
+//     the in-process MemoryDiagnoser benchmarks with BenchmarkDotNet's own command line and default job.
+if (args.Length > 0 && args[0] == "micro")
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
+    return 0;
+}
+
+var profile = BenchProfile.Full;
+IReadOnlySet<string> sections = new HashSet<string>(SuiteRunner.AllSections, StringComparer.Ordinal);
+string? output = null;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--quick":
+            profile = BenchProfile.Quick;
+            break;
+        case "--only" when i + 1 < args.Length:
+            sections = new HashSet<string>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+            break;
+        case "--out" when i + 1 < args.Length:
+            output = args[++i];
+            break;
+        default:
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', SuiteRunner.AllSections)}] [--out DIR] | micro [BenchmarkDotNet arguments]");
+            return 2;
+    }
+}
+
+var unknown = sections.Except(SuiteRunner.AllSections).ToList();
+if (unknown.Count > 0)
+{
+    Console.Error.WriteLine($"Unknown section(s) {string.Join(", ", unknown)}; known: {string.Join(", ", SuiteRunner.AllSections)}.");
+    return 2;
+}
+
+var command = "dotnet run -c Release --project benchmarks/ScraperSky.Pipeline.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args));
+return await SuiteRunner.RunAsync(profile, sections, output ?? ResultsDirectory(), command);
+
+// benchmarks/results/ of the repository the program runs from (found from the working directory, then from the binary).
+static string ResultsDirectory()
+{
+    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+    {
+        for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ScraperSky.Pipeline.sln")))
+            {
+                return Path.Combine(directory.FullName, "benchmarks", "results");
+            }
+        }
+    }
+
+    return Path.Combine(Directory.GetCurrentDirectory(), "benchmarks", "results");
+}

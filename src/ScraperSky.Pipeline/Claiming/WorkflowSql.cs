@@ -66,12 +66,15 @@ internal sealed class WorkflowSql
 
         if (d.AttemptsColumn is { } attempts && d.LeaseColumn is { } lease && d.ClaimedByColumn is { } claimedBy)
         {
-            // RETURNING has no order; the outer SELECT hands rows to processors in claim order. The claim leaves
+            // "= ANY(ARRAY(subquery))" rather than "IN (subquery)": prepared, the IN form gets a generic plan (the LIMIT
+            // unknown) that hash-joins against a scan of the whole table on every claim; the ARRAY form is an
+            // init-plan whose keys drive a primary-key lookup whatever the plan. RETURNING has no order; the outer
+            // SELECT hands rows to processors in claim order. The claim leaves
             // the updated-at column alone, so that it still says when the row was queued (the queue-lag metric).
             LeaseClaim =
                 $"WITH claimed AS (UPDATE {d.Table} AS t SET {d.StatusColumn} = {l.Processing}, {attempts} = t.{attempts} + 1, " +
                 $"{lease} = {Now} + @{LeaseParameter}, {claimedBy} = @{TokenParameter} " +
-                $"WHERE t.{key} IN (SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
+                $"WHERE t.{key} = ANY(ARRAY(SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED)) " +
                 $"RETURNING t.*) SELECT c.* FROM claimed AS c ORDER BY {d.OrderBy}";
 
             var ours = $"t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = @{TokenParameter}";
@@ -85,7 +88,7 @@ internal sealed class WorkflowSql
             // of waiting on ourselves; the caller then extends within that transaction.
             ExtendLease =
                 $"UPDATE {d.Table} AS t SET {lease} = {Now} + @{LeaseParameter} " +
-                $"WHERE t.{key} IN (SELECT c.{key} FROM {d.Table} AS c WHERE c.{key} = @{KeyParameter} FOR UPDATE SKIP LOCKED) AND {ours}";
+                $"WHERE t.{key} = ANY(ARRAY(SELECT c.{key} FROM {d.Table} AS c WHERE c.{key} = @{KeyParameter} FOR UPDATE SKIP LOCKED)) AND {ours}";
 
             ClaimedKeys = $"SELECT t.{key} FROM {d.Table} AS t WHERE {ours}";
 

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Processing;
 
-namespace ScraperSky.Pipeline.Benchmarks;
+namespace ScraperSky.Pipeline.Benchmarks.Micro;
 
 /// <summary>Allocations of collecting one batch's outcomes into the arrays of the batched outcome statement.</summary>
 [MemoryDiagnoser]

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ScraperSky.Pipeline.Benchmarks.Reporting;
+using ScraperSky.Pipeline.Benchmarks.Suite;
+
+namespace ScraperSky.Pipeline.Benchmarks.Idle;
+
+/// <summary>
+/// Section 5, idle cost: a real host with one workflow and nothing queued, polling at a short interval; what it sends
+/// to the database over a fixed window, counted by pg_stat_statements (every statement, BEGIN and COMMIT included).
+/// </summary>
+internal sealed class IdleCostBenchmark(BenchProfile profile, ResultSet results, string connectionString, StatementStats? stats)
+{
+    public const string Section = "idle";
+    public const string ClaimsPerIntervalMetric = "claims/interval";
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        const string system = "library, 1 workflow";
+        if (stats is null)
+        {
+            results.Add(new ResultRow(Section, system, "statements/s", null, Note: "n/a (the server does not preload pg_stat_statements)"));
+            return;
+        }
+
+        await QueueTable.RefillAsync(connectionString, queued: 0, history: 10_000, ct);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddDbContext<BenchDb>(o => BenchDb.Configure(o, connectionString));
+        LibraryWorker.AddWorkflow<NoopProcessor>(builder.Services, o => o.Interval = profile.IdleInterval);
+        using var host = builder.Build();
+        await host.StartAsync(ct);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            var before = await stats.TakeAsync(ct);
+            await Task.Delay(profile.IdleWindow, ct);
+            var statements = (await stats.TakeAsync(ct)).Since(before);
+
+            var seconds = profile.IdleWindow.TotalSeconds;
+            var intervals = profile.IdleWindow / profile.IdleInterval;
+            var claims = statements.Where(s => s.Query.Contains("SKIP LOCKED", StringComparison.Ordinal)).Sum(s => s.Counters.Calls);
+            var all = statements.Sum(s => s.Counters.Calls);
+            var breakdown = string.Join(", ", statements.Select(s => $"{s.Counters.Calls / intervals:0.##}× {FirstWords(s.Query)}"));
+            var note = $"interval {profile.IdleInterval.TotalMilliseconds:0} ms, window {seconds:0} s; per interval: {breakdown}";
+            results.Add(new ResultRow(Section, system, "statements/s", all / seconds, Seconds: seconds, Note: note));
+            results.Add(new ResultRow(Section, system, "statements/interval", all / intervals, Seconds: seconds, Note: note));
+            results.Add(new ResultRow(Section, system, ClaimsPerIntervalMetric, claims / intervals, Seconds: seconds, Note: note));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static string FirstWords(string query)
+    {
+        var words = query.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        return string.Join(' ', words.Take(words.Length > 0 && words[0].Equals("SELECT", StringComparison.OrdinalIgnoreCase) ? 2 : 1));
+    }
+}

@@ -114,7 +114,7 @@ public class ItemStepBenchmarks
         var total = 0;
         foreach (var item in _items)
         {
-            using (ItemScope.Enter(_db, LibraryWorker.WorkflowName, useSavepoint: true))
+            using (ItemScope.Enter(_db, LibraryWorker.WorkflowName, ItemIsolation.Savepoint))
             {
                 total += new StatusItemContext(LibraryWorker.WorkflowName, LibraryWorker.WorkflowName, _db, attempt: 1).Attempt;
             }

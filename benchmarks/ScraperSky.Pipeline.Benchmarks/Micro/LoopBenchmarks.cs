@@ -60,7 +60,7 @@ public class LoopBenchmarks
         {
             _db.Attach(item);
             ItemResult result;
-            using (ItemScope.Enter(_db, LibraryWorker.WorkflowName, useSavepoint: true))
+            using (ItemScope.Enter(_db, LibraryWorker.WorkflowName, ItemIsolation.Savepoint))
             {
                 var context = new StatusItemContext(LibraryWorker.WorkflowName, LibraryWorker.WorkflowName, _db, attempt: 1);
                 result = await _processor.ProcessAsync(item, context, CancellationToken.None);

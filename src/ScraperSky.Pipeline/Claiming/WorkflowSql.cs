@@ -78,11 +78,17 @@ internal sealed class WorkflowSql
                 $"RETURNING t.*) SELECT c.* FROM claimed AS c ORDER BY {d.OrderBy}";
 
             var ours = $"t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = @{TokenParameter}";
+
+            // The fence is written as a join condition (it mentions o), not as a filter on t alone: a claim token is a
+            // value the statistics have never seen, so as a filter the planner estimates one matching row of t, puts
+            // t first and scans all of unnest's rows for each of t's (quadratic: 0.5 s per outcome statement at batch
+            // 1000). As a join condition it leaves the plan to the key join: unnest first, each row found by the key.
+            var oursJoined = $"(CASE WHEN o.key IS NOT NULL THEN t.{d.StatusColumn} END) = {l.Processing} AND (CASE WHEN o.key IS NOT NULL THEN t.{claimedBy} END) = @{TokenParameter}";
             WriteLeaseOutcomes =
                 $"UPDATE {d.Table} AS t SET {status}, " +
                 $"{attempts} = CASE WHEN {keepsError} THEN t.{attempts} - 1 ELSE t.{attempts} END, " +
                 $"{lease} = NULL, {claimedBy} = NULL{error}{next}{updated} " +
-                $"{outcomes} AND {ours} RETURNING t.{key}";
+                $"{outcomes} AND {oursJoined} RETURNING t.{key}";
 
             // SKIP LOCKED: when the item's own open transaction holds the row, this returns at once (0 rows) instead
             // of waiting on ourselves; the caller then extends within that transaction.

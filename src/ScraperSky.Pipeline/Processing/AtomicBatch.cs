@@ -84,7 +84,7 @@ internal sealed class AtomicBatch<TEntity>
                 ItemAttempt attempt;
                 using (var itemActivity = _telemetry.StartItem(jobId, key))
                 {
-                    attempt = await _invoker.InvokeAsync(db, processor, item, key, context, options.ItemTimeout, useSavepoint: true, mayAbandon: false, abort).ConfigureAwait(false);
+                    attempt = await _invoker.InvokeAsync(db, processor, item, key, context, options.ItemTimeout, ItemIsolation.Savepoint, mayAbandon: false, abort).ConfigureAwait(false);
                     _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
                 }
 

@@ -34,13 +34,13 @@ internal sealed class ItemInvoker<TEntity>
     /// <param name="key">The row's key, for logs.</param>
     /// <param name="context">What the processor is told about the item.</param>
     /// <param name="timeout">The item timeout.</param>
-    /// <param name="useSavepoint">Whether the item shares its transaction (atomic batch) and needs a savepoint.</param>
+    /// <param name="isolation">A savepoint in the batch's transaction (atomic batch), or a transaction of the item's own begun at its first command (lease mode).</param>
     /// <param name="mayAbandon">Whether a processor that ignores its timeout may be left running (lease mode: its
     /// session is its own); otherwise the invoker waits for it after cancelling.</param>
     /// <param name="abort">The host's abort signal.</param>
     public async Task<ItemAttempt> InvokeAsync(
         DbContext db, IStatusItemProcessor<TEntity> processor, TEntity item, object? key, StatusItemContext context,
-        TimeSpan timeout, bool useSavepoint, bool mayAbandon, CancellationToken abort)
+        TimeSpan timeout, ItemIsolation isolation, bool mayAbandon, CancellationToken abort)
     {
         db.Attach(item);
         using var timeoutSource = new CancellationTokenSource(timeout, _time);
@@ -49,7 +49,7 @@ internal sealed class ItemInvoker<TEntity>
         ItemResult result = default;
         var abandoned = false;
         bool touched;
-        using (var handle = ItemScope.Enter(db, _definition.Name, useSavepoint))
+        using (var handle = ItemScope.Enter(db, _definition.Name, isolation))
         {
             try
             {
@@ -105,7 +105,7 @@ internal sealed class ItemInvoker<TEntity>
             return new ItemAttempt(key, result, null, touched, Stopped: false, TimedOut: false, Abandoned: false, Reason: result.Reason);
         }
 
-        if (touched && useSavepoint)
+        if (touched && isolation == ItemIsolation.Savepoint)
         {
             await db.Database.ExecuteSqlRawAsync("ROLLBACK TO SAVEPOINT " + ItemScope.SavepointName, CancellationToken.None).ConfigureAwait(false);
         }

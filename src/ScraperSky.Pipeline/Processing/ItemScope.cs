@@ -4,8 +4,9 @@ namespace ScraperSky.Pipeline.Processing;
 
 /// <summary>
 /// Marks the span in which a processor runs on a session whose transaction the loop owns. The
-/// <see cref="LoopTransactionGuard"/> reads it to refuse transaction control and to open the item's savepoint
-/// lazily, right before the processor's first command: items that never touch the database cost no round trip.
+/// <see cref="LoopTransactionGuard"/> reads it to refuse transaction control and, right before the processor's first
+/// command, to open what the item needs: its savepoint (atomic batch) or its transaction (lease mode). Items that never
+/// touch the database cost no round trip and no connection.
 /// </summary>
 internal sealed class ItemScope
 {
@@ -13,11 +14,11 @@ internal sealed class ItemScope
 
     private static readonly AsyncLocal<ItemScope?> CurrentScope = new();
 
-    private ItemScope(DbContext context, string workflowName, bool useSavepoint)
+    private ItemScope(DbContext context, string workflowName, ItemIsolation isolation)
     {
         Context = context;
         WorkflowName = workflowName;
-        UseSavepoint = useSavepoint;
+        Isolation = isolation;
     }
 
     public static ItemScope? Current => CurrentScope.Value;
@@ -26,16 +27,22 @@ internal sealed class ItemScope
 
     public string WorkflowName { get; }
 
+    /// <summary>What the item's first command opens.</summary>
+    public ItemIsolation Isolation { get; }
+
     /// <summary>Whether the item shares a transaction with other items and so needs a savepoint.</summary>
-    public bool UseSavepoint { get; }
+    public bool UseSavepoint => Isolation == ItemIsolation.Savepoint;
+
+    /// <summary>Set while the guard itself begins the item's transaction, which it otherwise refuses.</summary>
+    public bool BeginningTransaction { get; set; }
 
     /// <summary>Whether the processor sent a command (so the item's savepoint exists when <see cref="UseSavepoint"/>).</summary>
     public bool TouchedDatabase { get; set; }
 
     /// <summary>Enters a scope for the current asynchronous flow; dispose the returned handle to leave it.</summary>
-    public static Handle Enter(DbContext context, string workflowName, bool useSavepoint)
+    public static Handle Enter(DbContext context, string workflowName, ItemIsolation isolation)
     {
-        var scope = new ItemScope(context, workflowName, useSavepoint);
+        var scope = new ItemScope(context, workflowName, isolation);
         CurrentScope.Value = scope;
         return new Handle(scope);
     }
@@ -49,4 +56,14 @@ internal sealed class ItemScope
 
         public void Dispose() => CurrentScope.Value = null;
     }
+}
+
+/// <summary>How an item's database work is isolated from other items'.</summary>
+internal enum ItemIsolation
+{
+    /// <summary>Atomic batch: a savepoint inside the batch's transaction, opened before the item's first command.</summary>
+    Savepoint,
+
+    /// <summary>Lease mode: a transaction of the item's own, begun before its first command.</summary>
+    OwnTransaction,
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -72,20 +73,16 @@ internal sealed class LeaseBatch<TEntity>
             outcomes.Add(key, WorkflowSql.ErrorKind, reason);
         }
 
-        if (options.Parallelism <= 1 || claim.Items.Count == 1)
+        // Lanes: at most Parallelism items at once, each lane with one scope (session and processor) that serves its
+        // items one after another, so a batch costs a handful of sessions rather than one per item.
+        var next = -1;
+        var lanes = new Task[Math.Min(options.Parallelism, claim.Items.Count)];
+        for (var lane = 0; lane < lanes.Length; lane++)
         {
-            foreach (var item in claim.Items)
-            {
-                await RunItemAsync(item, options, jobId, token, outcomes, ownTransaction, stopping, abort).ConfigureAwait(false);
-            }
+            lanes[lane] = RunLaneAsync(claim.Items, () => Interlocked.Increment(ref next), options, jobId, token, outcomes, ownTransaction, stopping, abort);
         }
-        else
-        {
-            await Parallel.ForEachAsync(
-                claim.Items,
-                new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism },
-                (item, _) => new ValueTask(RunItemAsync(item, options, jobId, token, outcomes, ownTransaction, stopping, abort))).ConfigureAwait(false);
-        }
+
+        await Task.WhenAll(lanes).ConfigureAwait(false);
 
         var lost = ownTransaction.Lost;
         if (outcomes.Count > 0)
@@ -107,46 +104,97 @@ internal sealed class LeaseBatch<TEntity>
         return new BatchResult(result, ClaimAgain: false);
     }
 
-    private async Task RunItemAsync(TEntity item, StatusWorkflowOptions options, string jobId, string token, OutcomeBatch outcomes, OwnTransactionCounts ownTransaction, CancellationToken stopping, CancellationToken abort)
+    private async Task RunLaneAsync(
+        IReadOnlyList<TEntity> items, Func<int> nextIndex, StatusWorkflowOptions options, string jobId, string token,
+        OutcomeBatch outcomes, OwnTransactionCounts ownTransaction, CancellationToken stopping, CancellationToken abort)
     {
-        var key = _keys.Read(item);
-        if (stopping.IsCancellationRequested)
-        {
-            // Claimed but not started: back to the queue without using up the attempt.
-            Add(outcomes, key, new Decision(WorkflowSql.ReleaseKind, null, TimeSpan.Zero));
-            return;
-        }
-
-        var attemptNumber = _attempts(item);
-        var scope = _scopes.CreateAsyncScope();
-        var abandoned = false;
+        // Off the caller's thread: lanes of one batch run side by side.
+        await Task.Yield();
+        Lane? lane = null;
         try
         {
-            var db = (DbContext)scope.ServiceProvider.GetRequiredService(_definition.Registration.ContextType);
-            db.Database.AutoSavepointsEnabled = false;
+            for (var index = nextIndex(); index < items.Count; index = nextIndex())
+            {
+                var item = items[index];
+                var key = _keys.Read(item);
+                if (stopping.IsCancellationRequested)
+                {
+                    // Claimed but not started: back to the queue without using up the attempt.
+                    Add(outcomes, key, new Decision(WorkflowSql.ReleaseKind, null, TimeSpan.Zero));
+                    continue;
+                }
 
-            // Npgsql sends BEGIN with the first command, so an item that never touches the database costs no round trip here.
-            var transaction = await db.Database.BeginTransactionAsync(abort).ConfigureAwait(false);
-            var processor = (IStatusItemProcessor<TEntity>)scope.ServiceProvider.GetRequiredService(_definition.Registration.ProcessorType);
+                lane ??= OpenLane();
+                if (!await RunItemAsync(lane, item, key, options, jobId, token, outcomes, ownTransaction, abort).ConfigureAwait(false))
+                {
+                    // The processor was left running on the lane's session: the lane carries on with a new one.
+                    _ = DisposeWhenIdleAsync(lane.Scope);
+                    lane = null;
+                }
+            }
+        }
+        finally
+        {
+            if (lane is not null)
+            {
+                await lane.Scope.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Lane OpenLane()
+    {
+        var scope = _scopes.CreateAsyncScope();
+        var db = (DbContext)scope.ServiceProvider.GetRequiredService(_definition.Registration.ContextType);
+
+        // The item's transaction begins at its first command (LoopTransactionGuard); EF must not wrap SaveChanges in
+        // a transaction of its own, which it would commit before the item's outcome.
+        db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        db.Database.AutoSavepointsEnabled = false;
+        var processor = (IStatusItemProcessor<TEntity>)scope.ServiceProvider.GetRequiredService(_definition.Registration.ProcessorType);
+        return new Lane(scope, db, processor);
+    }
+
+    /// <summary>Runs one item on a lane; returns false when its processor was abandoned and still uses the lane's session.</summary>
+    private async Task<bool> RunItemAsync(Lane lane, TEntity item, object? key, StatusWorkflowOptions options, string jobId, string token, OutcomeBatch outcomes, OwnTransactionCounts ownTransaction, CancellationToken abort)
+    {
+        var db = lane.Db;
+        try
+        {
+            var attemptNumber = _attempts(item);
             var context = new StatusItemContext(_definition.Name, jobId, db, attemptNumber)
             {
                 LeaseExtender = (duration, ct) => ExtendLeaseAsync(db, key, token, duration ?? options.LeaseDuration, ct),
             };
             var itemStarted = Stopwatch.GetTimestamp();
             using var itemActivity = _telemetry.StartItem(jobId, key);
-            var attempt = await _invoker.InvokeAsync(db, processor, item, key, context, options.ItemTimeout, useSavepoint: false, mayAbandon: true, abort).ConfigureAwait(false);
+            var attempt = await _invoker.InvokeAsync(db, lane.Processor, item, key, context, options.ItemTimeout, ItemIsolation.OwnTransaction, mayAbandon: true, abort).ConfigureAwait(false);
             _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
             var decision = Decide(attempt, attemptNumber, options);
             if (attempt.Abandoned)
             {
-                // The processor still runs on this scope's session; dispose it when the processor ends.
-                abandoned = true;
                 Add(outcomes, key, decision);
-                return;
+                return false;
             }
 
-            if (attempt.Returned && attempt.Touched)
+            var transaction = db.Database.CurrentTransaction;
+            if (transaction is null)
             {
+                // The item never touched the database: its outcome joins the batch's one statement.
+                Add(outcomes, key, decision);
+                return true;
+            }
+
+            await using (transaction.ConfigureAwait(false))
+            {
+                if (!attempt.Returned)
+                {
+                    // A failure's writes are discarded; its outcome joins the batch's statement.
+                    await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+                    Add(outcomes, key, decision);
+                    return true;
+                }
+
                 // The processor's writes and its outcome commit together, or not at all.
                 var single = new OutcomeBatch(_keys.CreateArray(1));
                 single.Add(key, decision.Kind, decision.Reason, decision.Delay);
@@ -162,29 +210,22 @@ internal sealed class LeaseBatch<TEntity>
                     Log.LeaseLost(_logger, _definition.Name, key);
                     ownTransaction.CountLost();
                 }
-
-                return;
             }
 
-            await transaction.DisposeAsync().ConfigureAwait(false);
-            Add(outcomes, key, decision);
+            return true;
         }
         catch (Exception ex) when (!abort.IsCancellationRequested)
         {
             // The loop's own database work for the item failed (the connection dropped…): the row stays processing
             // under this claim until its lease expires and the rescuer returns it.
             Log.ItemInfrastructureFailed(_logger, ex, _definition.Name, key);
-        }
-        finally
-        {
-            if (!abandoned)
+            db.ChangeTracker.Clear();
+            if (db.Database.CurrentTransaction is { } broken)
             {
-                await scope.DisposeAsync().ConfigureAwait(false);
+                await broken.DisposeAsync().ConfigureAwait(false);
             }
-            else
-            {
-                _ = DisposeWhenIdleAsync(scope);
-            }
+
+            return true;
         }
     }
 
@@ -337,6 +378,9 @@ internal sealed class LeaseBatch<TEntity>
     }
 
     private readonly record struct Decision(short Kind, string? Reason, TimeSpan Delay);
+
+    /// <summary>A lane's scope, session and processor, reused by the lane's items one after another.</summary>
+    private sealed record Lane(AsyncServiceScope Scope, DbContext Db, IStatusItemProcessor<TEntity> Processor);
 
     /// <summary>Counts of items whose outcome committed in their own transaction (thread-safe).</summary>
     private sealed class OwnTransactionCounts

@@ -1,5 +1,7 @@
 using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ScraperSky.Pipeline.Processing;
 
@@ -136,7 +138,7 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
 
     private static void Refuse(DbContextEventData eventData, string operation)
     {
-        if (ItemScope.Current is { } scope && ReferenceEquals(scope.Context, eventData.Context))
+        if (ItemScope.Current is { BeginningTransaction: false } scope && ReferenceEquals(scope.Context, eventData.Context))
         {
             throw TransactionRefused(scope.WorkflowName, operation);
         }
@@ -147,7 +149,7 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
         if (ItemScope.Current is { TouchedDatabase: false } scope && ReferenceEquals(scope.Context, eventData.Context))
         {
             scope.TouchedDatabase = true;
-            return scope.UseSavepoint ? scope : null;
+            return scope;
         }
 
         return null;
@@ -155,22 +157,58 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
 
     private static void BeforeCommand(DbCommand command, CommandEventData eventData)
     {
-        if (FirstCommandOfItem(eventData) is not null)
+        if (FirstCommandOfItem(eventData) is not { } scope)
+        {
+            return;
+        }
+
+        if (scope.UseSavepoint)
         {
             using var savepoint = CreateSavepointCommand(command);
             savepoint.ExecuteNonQuery();
+            return;
+        }
+
+        // Lease mode: the item's transaction begins with its first command (EF's own transaction around SaveChanges is
+        // off on the loop's sessions), so an item that never touches the database never takes a connection.
+        scope.BeginningTransaction = true;
+        try
+        {
+            command.Transaction = scope.Context.Database.BeginTransaction().GetDbTransaction();
+        }
+        finally
+        {
+            scope.BeginningTransaction = false;
         }
     }
 
     private static async ValueTask BeforeCommandAsync(DbCommand command, CommandEventData eventData, CancellationToken cancellationToken)
     {
-        if (FirstCommandOfItem(eventData) is not null)
+        if (FirstCommandOfItem(eventData) is not { } scope)
+        {
+            return;
+        }
+
+        if (scope.UseSavepoint)
         {
             var savepoint = CreateSavepointCommand(command);
             await using (savepoint.ConfigureAwait(false))
             {
                 await savepoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            return;
+        }
+
+        scope.BeginningTransaction = true;
+        try
+        {
+            var transaction = await scope.Context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            command.Transaction = transaction.GetDbTransaction();
+        }
+        finally
+        {
+            scope.BeginningTransaction = false;
         }
     }
 

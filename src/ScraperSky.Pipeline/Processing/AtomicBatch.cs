@@ -70,6 +70,7 @@ internal sealed class AtomicBatch<TEntity>
             }
 
             var snoozedWithoutNextAttempt = false;
+            using var deadline = new ItemDeadline(_clock.Time, abort);
             foreach (var item in claim.Items)
             {
                 if (stopping.IsCancellationRequested)
@@ -84,7 +85,7 @@ internal sealed class AtomicBatch<TEntity>
                 ItemAttempt attempt;
                 using (var itemActivity = _telemetry.StartItem(jobId, key))
                 {
-                    attempt = await _invoker.InvokeAsync(db, processor, item, key, context, options.ItemTimeout, ItemIsolation.Savepoint, mayAbandon: false, abort).ConfigureAwait(false);
+                    attempt = await _invoker.InvokeAsync(db, processor, item, key, context, deadline, options.ItemTimeout, ItemIsolation.Savepoint, mayAbandon: false, abort).ConfigureAwait(false);
                     _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
                 }
 

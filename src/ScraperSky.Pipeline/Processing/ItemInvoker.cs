@@ -18,13 +18,11 @@ internal sealed class ItemInvoker<TEntity>
 
     private readonly WorkflowDefinition _definition;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
 
     public ItemInvoker(WorkflowDefinition definition, ILogger logger, TimeProvider time)
     {
         _definition = definition;
         _logger = logger;
-        _time = time;
     }
 
     /// <summary>Runs the processor for one item and reports what happened.</summary>
@@ -33,6 +31,7 @@ internal sealed class ItemInvoker<TEntity>
     /// <param name="item">The claimed row.</param>
     /// <param name="key">The row's key, for logs.</param>
     /// <param name="context">What the processor is told about the item.</param>
+    /// <param name="deadline">The batch's or lane's deadline, armed here with <paramref name="timeout"/> for this item.</param>
     /// <param name="timeout">The item timeout.</param>
     /// <param name="isolation">A savepoint in the batch's transaction (atomic batch), or a transaction of the item's own begun at its first command (lease mode).</param>
     /// <param name="mayAbandon">Whether a processor that ignores its timeout may be left running (lease mode: its
@@ -40,11 +39,24 @@ internal sealed class ItemInvoker<TEntity>
     /// <param name="abort">The host's abort signal.</param>
     public async Task<ItemAttempt> InvokeAsync(
         DbContext db, IStatusItemProcessor<TEntity> processor, TEntity item, object? key, StatusItemContext context,
-        TimeSpan timeout, ItemIsolation isolation, bool mayAbandon, CancellationToken abort)
+        ItemDeadline deadline, TimeSpan timeout, ItemIsolation isolation, bool mayAbandon, CancellationToken abort)
     {
         db.Attach(item);
-        using var timeoutSource = new CancellationTokenSource(timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(abort, timeoutSource.Token);
+        var token = deadline.Start(timeout);
+        try
+        {
+            return await InvokeAsync(db, processor, item, key, context, deadline, token, timeout, isolation, mayAbandon, abort).ConfigureAwait(false);
+        }
+        finally
+        {
+            deadline.Finish();
+        }
+    }
+
+    private async Task<ItemAttempt> InvokeAsync(
+        DbContext db, IStatusItemProcessor<TEntity> processor, TEntity item, object? key, StatusItemContext context,
+        ItemDeadline deadline, CancellationToken token, TimeSpan timeout, ItemIsolation isolation, bool mayAbandon, CancellationToken abort)
+    {
         Exception? failure = null;
         ItemResult result = default;
         var abandoned = false;
@@ -53,13 +65,13 @@ internal sealed class ItemInvoker<TEntity>
         {
             try
             {
-                var running = processor.ProcessAsync(item, context, linked.Token);
+                var running = processor.ProcessAsync(item, context, token);
                 if (mayAbandon && !running.IsCompleted)
                 {
                     var task = running.AsTask();
                     try
                     {
-                        result = await task.WaitAsync(linked.Token).ConfigureAwait(false);
+                        result = await task.WaitAsync(token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (!task.IsCompleted)
                     {
@@ -71,7 +83,7 @@ internal sealed class ItemInvoker<TEntity>
                         catch (TimeoutException)
                         {
                             abandoned = true;
-                            throw new OperationCanceledException(linked.Token);
+                            throw new OperationCanceledException(token);
                         }
                     }
                 }
@@ -82,7 +94,7 @@ internal sealed class ItemInvoker<TEntity>
 
                 if (db.ChangeTracker.HasChanges())
                 {
-                    await db.SaveChangesAsync(linked.Token).ConfigureAwait(false);
+                    await db.SaveChangesAsync(token).ConfigureAwait(false);
                 }
             }
             catch (Exception ex)
@@ -115,7 +127,7 @@ internal sealed class ItemInvoker<TEntity>
             return new ItemAttempt(key, default, failure, touched, Stopped: true, TimedOut: false, Abandoned: false, Reason: null);
         }
 
-        if (failure is OperationCanceledException && timeoutSource.IsCancellationRequested)
+        if (failure is OperationCanceledException && deadline.TimedOut)
         {
             Log.ItemTimedOut(_logger, _definition.Name, key, timeout);
             return new ItemAttempt(key, default, failure, touched, Stopped: false, TimedOut: true, Abandoned: false, Reason: TimedOutReason(timeout));

@@ -124,10 +124,11 @@ internal sealed class LeaseBatch<TEntity>
                     continue;
                 }
 
-                lane ??= OpenLane();
+                lane ??= OpenLane(abort);
                 if (!await RunItemAsync(lane, item, key, options, jobId, token, outcomes, ownTransaction, abort).ConfigureAwait(false))
                 {
                     // The processor was left running on the lane's session: the lane carries on with a new one.
+                    lane.Deadline.Dispose();
                     _ = DisposeWhenIdleAsync(lane.Scope);
                     lane = null;
                 }
@@ -137,12 +138,13 @@ internal sealed class LeaseBatch<TEntity>
         {
             if (lane is not null)
             {
+                lane.Deadline.Dispose();
                 await lane.Scope.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
 
-    private Lane OpenLane()
+    private Lane OpenLane(CancellationToken abort)
     {
         var scope = _scopes.CreateAsyncScope();
         var db = (DbContext)scope.ServiceProvider.GetRequiredService(_definition.Registration.ContextType);
@@ -152,7 +154,7 @@ internal sealed class LeaseBatch<TEntity>
         db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
         db.Database.AutoSavepointsEnabled = false;
         var processor = (IStatusItemProcessor<TEntity>)scope.ServiceProvider.GetRequiredService(_definition.Registration.ProcessorType);
-        return new Lane(scope, db, processor);
+        return new Lane(scope, db, processor, new ItemDeadline(_clock.Time, abort));
     }
 
     /// <summary>Runs one item on a lane; returns false when its processor was abandoned and still uses the lane's session.</summary>
@@ -168,7 +170,7 @@ internal sealed class LeaseBatch<TEntity>
             };
             var itemStarted = Stopwatch.GetTimestamp();
             using var itemActivity = _telemetry.StartItem(jobId, key);
-            var attempt = await _invoker.InvokeAsync(db, lane.Processor, item, key, context, options.ItemTimeout, ItemIsolation.OwnTransaction, mayAbandon: true, abort).ConfigureAwait(false);
+            var attempt = await _invoker.InvokeAsync(db, lane.Processor, item, key, context, lane.Deadline, options.ItemTimeout, ItemIsolation.OwnTransaction, mayAbandon: true, abort).ConfigureAwait(false);
             _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
             var decision = Decide(attempt, attemptNumber, options);
             if (attempt.Abandoned)
@@ -380,7 +382,7 @@ internal sealed class LeaseBatch<TEntity>
     private readonly record struct Decision(short Kind, string? Reason, TimeSpan Delay);
 
     /// <summary>A lane's scope, session and processor, reused by the lane's items one after another.</summary>
-    private sealed record Lane(AsyncServiceScope Scope, DbContext Db, IStatusItemProcessor<TEntity> Processor);
+    private sealed record Lane(AsyncServiceScope Scope, DbContext Db, IStatusItemProcessor<TEntity> Processor, ItemDeadline Deadline);
 
     /// <summary>Counts of items whose outcome committed in their own transaction (thread-safe).</summary>
     private sealed class OwnTransactionCounts

@@ -72,7 +72,7 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddDbContext<WrongLabelDb>(o => TestSchema.Quiet(o).UseNpgsql(db.ConnectionString, n => n.MapEnum<WrongLabel>("job_status", nameTranslator: new Npgsql.NameTranslation.NpgsqlNullNameTranslator())));
+        builder.Services.AddDbContext<WrongLabelDb>(o => TestSchema.Quiet(o).UseNpgsql(db.ConnectionString, n => n.MapEnum<WrongLabel>("job_status", nameTranslator: TestSchema.NameTranslator)));
         builder.Services.AddStatusWorkflow<WrongLabelItem, WrongLabel>("work", w => w
             .UseDbContext<WrongLabelDb>()
             .Status(x => x.Status, WrongLabel.Queued, WrongLabel.Processing, WrongLabel.Done, WrongLabel.Error)

@@ -200,7 +200,13 @@ public static class TestSchema
     }
 
     public static void UseTestDatabase(DbContextOptionsBuilder options, string connectionString)
-        => Quiet(options).UseNpgsql(connectionString, npgsql => npgsql.MapEnum<JobStatus>("job_status", nameTranslator: new Npgsql.NameTranslation.NpgsqlNullNameTranslator()));
+        => Quiet(options).UseNpgsql(connectionString, npgsql => npgsql.MapEnum<JobStatus>("job_status", nameTranslator: NameTranslator));
+
+    /// <summary>
+    /// One translator for every options build: EF Core's Npgsql provider keys its data sources (connection pools) by the
+    /// enum mappings, comparing translators by reference, so a new one per scope would build a new pool per scope.
+    /// </summary>
+    public static readonly Npgsql.NameTranslation.NpgsqlNullNameTranslator NameTranslator = new();
 
     /// <summary>Every test builds service providers of its own, which EF Core would otherwise report as a leak.</summary>
     public static DbContextOptionsBuilder Quiet(DbContextOptionsBuilder options)

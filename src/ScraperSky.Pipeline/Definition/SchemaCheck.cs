@@ -27,7 +27,9 @@ internal static class SchemaCheck
     /// <summary>Whether a failure means the database could not be reached (worth retrying), not a mismatch.</summary>
     public static bool IsUnreachable(Exception exception) => exception switch
     {
-        PostgresException => false,
+        // A server error is a mismatch, unless the server said "not now": starting up or in crash recovery (57P03),
+        // shutting down, too many clients — the same database will answer later.
+        PostgresException postgres => postgres.IsTransient || postgres.SqlState is PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.TooManyConnections,
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or TimeoutException or IOException,
         SocketException or TimeoutException => true,
         InvalidOperationException { InnerException: { } inner } => IsUnreachable(inner),

@@ -19,7 +19,7 @@ namespace ScraperSky.SampleHost.Workflows;
 /// back under one job id for the job list, the summary and the triggers.
 /// </summary>
 /// <remarks>
-/// Settings come from the library: the sample's defaults are set in code (<see cref="Defaults"/>), and the
+/// Settings come from the library: the sample's defaults are set in code (<see cref="ApplyDefaults"/>), and the
 /// configuration section <c>ScraperSky:Workflows:&lt;workflow name&gt;</c> and the seeds' environment variables
 /// <c>{PREFIX}_SCHEDULER_*</c> override them, in that order. Both halves of <c>process_pending_jobs</c> read the
 /// seeds' one prefix, <c>SITEMAP</c>, because the seeds configure that job as one: <c>SITEMAP_SCHEDULER_BATCH_SIZE</c>

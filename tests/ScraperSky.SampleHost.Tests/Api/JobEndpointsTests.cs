@@ -27,8 +27,9 @@ public sealed class JobEndpointsTests(JobEndpointsTests.Host host) : IClassFixtu
                 [WorkflowSetting(ScraperSkyWorkflows.SitemapImportsJob, "BatchSize")] = "25",
                 [WorkflowSetting(ScraperSkyWorkflows.SitemapImportsJob, "Interval")] = "00:00:02",
 
-                // Long enough that the slow site keeps a triggered run busy while the conflicting trigger arrives.
-                ["Crawler:Timeout"] = "00:00:05",
+                // The slow site keeps a triggered run busy this long, ample time for the conflicting trigger to arrive on a
+                // loaded machine; healthy fetches of the other triggered runs get the same margin.
+                ["Crawler:Timeout"] = "00:00:10",
             };
             foreach (var workflow in ScraperSkyWorkflows.WorkflowNames.Where(w => w != ScraperSkyWorkflows.SitemapImportsJob))
             {

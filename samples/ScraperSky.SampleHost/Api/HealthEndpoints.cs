@@ -3,13 +3,13 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ScraperSky.SampleHost.Data;
-using ScraperSky.SampleHost.Jobs;
 
 namespace ScraperSky.SampleHost.Api;
 
 /// <summary>
-/// <c>GET /health</c>: the database answers, and every job is registered and counted. The library's own workflow
-/// health check will join these checks when it ships.
+/// <c>GET /health</c>: the database answers (<c>database</c>), and the library's check (<c>scrapersky-pipeline</c>)
+/// reports every job on the scheduler with its state, last result, last error and next run in its data: unhealthy
+/// when a job backs off after failed runs in a row, degraded when a run failed lately or a job is paused.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -17,7 +17,7 @@ internal static class HealthEndpoints
     {
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
-            .AddCheck<JobsHealthCheck>("jobs");
+            .AddPipelineChecks();
         return services;
     }
 
@@ -33,7 +33,7 @@ internal static class HealthEndpoints
         return JsonSerializer.SerializeAsync(context.Response.Body, new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
+            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
         }, cancellationToken: context.RequestAborted);
     }
 
@@ -43,24 +43,5 @@ internal static class HealthEndpoints
             => await db.Database.CanConnectAsync(cancellationToken)
                 ? HealthCheckResult.Healthy("the database answers")
                 : HealthCheckResult.Unhealthy("the database does not answer");
-    }
-
-    private sealed class JobsHealthCheck(IJobControl jobs) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                var list = await jobs.GetJobsAsync(cancellationToken);
-                var disabled = list.Where(j => j.State == "disabled").Select(j => j.JobId).ToList();
-                return disabled.Count == 0
-                    ? HealthCheckResult.Healthy($"{list.Count} jobs scheduled")
-                    : HealthCheckResult.Degraded($"disabled: {string.Join(", ", disabled)}");
-            }
-            catch (Exception ex)
-            {
-                return HealthCheckResult.Unhealthy($"the job list could not be read: {ex.Message}", ex);
-            }
-        }
     }
 }

@@ -5,7 +5,11 @@ using ScraperSky.SampleHost.Jobs;
 
 namespace ScraperSky.SampleHost.Api;
 
-/// <summary>The job list, and the seeds' dev-tools trigger that runs a job now (off unless an API key is configured).</summary>
+/// <summary>
+/// The job list, and the seeds' dev-tools trigger that runs a job now and answers with the runs' results (off unless an
+/// API key is configured): 200 once the runs ended, 409 when the job is already running or disabled, 404 for an
+/// unknown job, 503 while the scheduler is not running.
+/// </summary>
 internal static class JobEndpoints
 {
     public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder app)
@@ -17,9 +21,10 @@ internal static class JobEndpoints
             var result = await jobs.RunNowAsync(jobId, ct);
             return result.Outcome switch
             {
-                JobTriggerOutcome.Started => Results.Accepted(value: new { jobId, message = result.Message }),
+                JobTriggerOutcome.Ran => Results.Ok(new JobTriggerResponse(jobId, result.Message, result.Runs)),
                 JobTriggerOutcome.UnknownJob => Results.NotFound(new ApiError(result.Message)),
-                _ => Results.Json(new ApiError(result.Message), statusCode: StatusCodes.Status501NotImplemented),
+                JobTriggerOutcome.AlreadyRunning or JobTriggerOutcome.Disabled => Results.Conflict(new ApiError(result.Message)),
+                _ => Results.Json(new ApiError(result.Message), statusCode: StatusCodes.Status503ServiceUnavailable),
             };
         }).AddEndpointFilter(RequireApiKey);
 

@@ -29,13 +29,14 @@ public static class SampleApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = options.HostArguments, ContentRootPath = AppContext.BaseDirectory });
 
         // Defaults below every other source (appsettings, environment, command line): a demo drains fast because it
-        // only talks to loopback, so it can afford short timeouts, no politeness pause and short intervals.
+        // only talks to loopback, so it can afford short timeouts, no politeness pause and short intervals (the
+        // workflows' interval is a code default of the library's settings, below their own configuration section).
+        var demoTimings = options.Domains.Count == 0;
         var defaults = new Dictionary<string, string?>();
-        if (options.Domains.Count == 0)
+        if (demoTimings)
         {
             defaults["Crawler:Timeout"] = "00:00:02";
             defaults["Crawler:PerHostDelay"] = "00:00:00";
-            defaults["Workflows:Interval"] = "00:00:00.250";
         }
 
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
@@ -70,8 +71,8 @@ public static class SampleApp
         services.AddSingleton<SiteAddresses>();
         services.AddCrawler(configuration);
         services.AddScoped<CurationService>();
-        services.AddScraperSkyWorkflows(configuration);
-        services.AddSingleton<IJobControl, RegisteredWorkflowJobControl>();
+        services.AddScraperSkyWorkflows(configuration, demoTimings ? ScraperSkyWorkflows.DemoInterval : ScraperSkyWorkflows.DefaultInterval);
+        services.AddSingleton<IJobControl, SchedulerJobControl>();
 
         services.Configure<DevToolsOptions>(configuration.GetSection(DevToolsOptions.Section));
         services.AddSampleHealthChecks();

@@ -1,4 +1,4 @@
 namespace ScraperSky.SampleHost.Jobs;
 
-/// <summary>The outcome of a manual trigger and a message for the caller.</summary>
-public sealed record JobTriggerResult(JobTriggerOutcome Outcome, string Message);
+/// <summary>The outcome of a manual trigger, a message for the caller, and the runs it caused (one per enabled workflow).</summary>
+public sealed record JobTriggerResult(JobTriggerOutcome Outcome, string Message, IReadOnlyList<JobRunView> Runs);

@@ -1,16 +1,15 @@
 namespace ScraperSky.SampleHost.Jobs;
 
-/// <summary>A job as the API shows it.</summary>
-/// <param name="State"><c>scheduled</c>, <c>disabled</c>, or what the library's scheduler reports.</param>
-/// <param name="LastRun">When the job last ran; <see langword="null"/> until the scheduler reports it.</param>
-/// <param name="LastResult">How the last run ended; <see langword="null"/> until the scheduler reports it.</param>
-/// <param name="NextRun">When the job runs next; <see langword="null"/> until the scheduler reports it.</param>
+/// <summary>A job as the API shows it. For <c>process_pending_jobs</c> (two workflows) the job-level values combine its workflows'.</summary>
+/// <param name="State">The job's state; of two workflows the more telling (see <see cref="JobState"/>).</param>
+/// <param name="LastRun">The run that ended last, of any of its workflows; <see langword="null"/> before the first.</param>
+/// <param name="NextRun">The earliest next scheduled run of its workflows; <see langword="null"/> when none is scheduled.</param>
 public sealed record JobView(
     string JobId,
     string Name,
-    string State,
-    DateTimeOffset? LastRun,
-    string? LastResult,
+    string EnvironmentPrefix,
+    JobState State,
+    JobRunView? LastRun,
     DateTimeOffset? NextRun,
     IReadOnlyList<JobWorkflowView> Workflows,
     QueueCounts Counts);

@@ -1,4 +1,22 @@
+using ScraperSky.Pipeline;
+
 namespace ScraperSky.SampleHost.Jobs;
 
-/// <summary>One status workflow of a job as the API shows it.</summary>
-public sealed record JobWorkflowView(string Name, string Table, string StatusColumn, bool Enabled, TimeSpan Interval, int BatchSize, QueueCounts Counts);
+/// <summary>One status workflow of a job as the API shows it: its scheduler job, its effective settings and its queue.</summary>
+/// <param name="Name">The workflow's name; its settings are in the configuration section <c>ScraperSky:Workflows:&lt;Name&gt;</c>.</param>
+/// <param name="JobId">Its job id on the library's scheduler.</param>
+public sealed record JobWorkflowView(
+    string Name,
+    string JobId,
+    string Table,
+    string StatusColumn,
+    JobState State,
+    JobRunView? LastRun,
+    DateTimeOffset? NextRun,
+    bool Enabled,
+    TimeSpan Interval,
+    int BatchSize,
+    ClaimMode Mode,
+    int Parallelism,
+    bool WakeUp,
+    QueueCounts Counts);

@@ -106,13 +106,11 @@ internal sealed class WakeUpListener : BackgroundService
 
                     Interlocked.Increment(ref _connections);
                     Log.WakeUpListening(_logger, string.Join(", ", workflows));
-                    if (!first)
+                    // Rows queued before this LISTEN (while connecting, or while we were away) sent notifications
+                    // nobody heard: claim once to catch up.
+                    foreach (var workflow in workflows)
                     {
-                        // Notifications sent while we were away are gone: claim once to catch up.
-                        foreach (var workflow in workflows)
-                        {
-                            _signals.For(workflow).Set();
-                        }
+                        _signals.For(workflow).Set();
                     }
 
                     first = false;

@@ -4,23 +4,20 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ScraperSky.SampleHost.Data;
 using ScraperSky.SampleHost.Tests.Infrastructure;
+using ScraperSky.SampleHost.Workflows;
 
 namespace ScraperSky.SampleHost.Tests.Api;
 
 /// <summary>
 /// The row routers: validation, paging, unknown ids, and the dual-status curation transaction. Every job is
-/// switched off (through the seeds' environment variables) so queued rows stay queued for the assertions.
+/// switched off (through the workflows' configuration sections) so queued rows stay queued for the assertions.
 /// </summary>
 public sealed class RowEndpointsTests(RowEndpointsTests.Host host) : IClassFixture<RowEndpointsTests.Host>
 {
     public sealed class Host : SampleHostFixture
     {
-        protected override IReadOnlyDictionary<string, string?> Settings() => new Dictionary<string, string?>
+        protected override IReadOnlyDictionary<string, string?> Settings() => new Dictionary<string, string?>(Disabled([.. ScraperSkyWorkflows.WorkflowNames]))
         {
-            ["DOMAIN_SCHEDULER_ENABLED"] = "false",
-            ["DOMAIN_SITEMAP_SUBMISSION_SCHEDULER_ENABLED"] = "false",
-            ["SITEMAP_SCHEDULER_ENABLED"] = "false",
-            ["SITEMAP_IMPORT_SCHEDULER_ENABLED"] = "false",
             ["DevTools:ApiKey"] = "test-key",
         };
     }

@@ -4,6 +4,7 @@ using Npgsql;
 using ScraperSky.SampleHost.Data;
 using ScraperSky.SampleHost.FixtureWeb;
 using ScraperSky.SampleHost.Hosting;
+using ScraperSky.SampleHost.Workflows;
 
 namespace ScraperSky.SampleHost.Tests.Infrastructure;
 
@@ -20,6 +21,9 @@ public class SampleHostFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = string.Empty;
 
+    /// <summary>Gets a time just before the host started (its scheduler's first runs are due at the start).</summary>
+    public DateTimeOffset StartedAt { get; private set; }
+
     public WebApplication App => _app ?? throw new InvalidOperationException("The host has not started.");
 
     public HttpClient Api { get; private set; } = new();
@@ -29,6 +33,7 @@ public class SampleHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await PostgresServer.CreateDatabaseAsync();
+        StartedAt = DateTimeOffset.UtcNow;
         _app = await StartAsync(ConnectionString, Settings());
         Api = new HttpClient { BaseAddress = _app.ApiAddress() };
     }
@@ -48,20 +53,32 @@ public class SampleHostFixture : IAsyncLifetime
     {
         var app = await SampleApp.CreateAsync(options ?? new SampleHostOptions { ExitWhenDrained = true }, connectionString, builder =>
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            var defaults = new Dictionary<string, string?>
             {
                 ["urls"] = "http://127.0.0.1:0",
-                ["Workflows:Interval"] = "00:00:00.100",
                 ["Crawler:Timeout"] = CrawlTimeout.ToString(),
                 ["Crawler:PerHostDelay"] = "00:00:00",
                 ["FixtureWeb:Sites"] = "0",
                 ["Logging:LogLevel:Default"] = "Warning",
-            });
+            };
+            foreach (var workflow in ScraperSkyWorkflows.WorkflowNames)
+            {
+                defaults[WorkflowSetting(workflow, "Interval")] = "00:00:00.100";
+            }
+
+            builder.Configuration.AddInMemoryCollection(defaults);
             builder.Configuration.AddInMemoryCollection(settings);
         });
         await app.StartAsync();
         return app;
     }
+
+    /// <summary>The configuration key of one of a workflow's library settings (<c>ScraperSky:Workflows:&lt;name&gt;:&lt;setting&gt;</c>).</summary>
+    public static string WorkflowSetting(string workflow, string setting) => $"ScraperSky:Workflows:{workflow}:{setting}";
+
+    /// <summary>Settings that turn the given workflows off (a disabled workflow is never scheduled).</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> Disabled(params string[] workflows)
+        => workflows.Select(w => new KeyValuePair<string, string?>(WorkflowSetting(w, "Enabled"), "false"));
 
     /// <summary>Settings of this fixture on top of the test defaults.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings() => new Dictionary<string, string?>();

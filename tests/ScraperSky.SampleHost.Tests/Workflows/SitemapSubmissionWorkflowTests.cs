@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using ScraperSky.SampleHost.Data;
 using ScraperSky.SampleHost.FixtureWeb;
 using ScraperSky.SampleHost.Tests.Infrastructure;
+using ScraperSky.SampleHost.Workflows;
 
 namespace ScraperSky.SampleHost.Tests.Workflows;
 
@@ -13,12 +14,8 @@ public sealed class SitemapSubmissionWorkflowTests(SitemapSubmissionWorkflowTest
 {
     public sealed class Host : SampleHostFixture
     {
-        protected override IReadOnlyDictionary<string, string?> Settings() => new Dictionary<string, string?>
-        {
-            ["SITEMAP_IMPORT_SCHEDULER_ENABLED"] = "false",
-            ["SITEMAP_SCHEDULER_ENABLED"] = "false",
-            ["DOMAIN_SCHEDULER_ENABLED"] = "false",
-        };
+        protected override IReadOnlyDictionary<string, string?> Settings() => new Dictionary<string, string?>(Disabled(
+            ScraperSkyWorkflows.SitemapImportsJob, ScraperSkyWorkflows.PendingJobsJob, ScraperSkyWorkflows.LegacySitemapWorkflow, ScraperSkyWorkflows.DomainsJob));
     }
 
     [Fact]

@@ -130,15 +130,27 @@ public sealed class ConnectionKilledTests(SchemaFixture db) : IClassFixture<Sche
         (await db.Database.CountByStatusAsync("lease_items")).Should().Equal(new Dictionary<string, long> { ["Completed"] = 3 });
     }
 
-    /// <summary>Terminates a backend from a connection of its own and waits (up to 5 s) until it is gone.</summary>
+    /// <summary>Terminates a backend from a connection of its own and waits until it is gone.</summary>
     private static async Task TerminateAsync(string connectionString, DbConnection victim)
     {
         var pid = ((NpgsqlConnection)victim).ProcessID;
         await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await admin.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT pg_terminate_backend(@pid, 5000)", admin);
-        command.Parameters.AddWithValue("pid", pid);
-        await command.ExecuteScalarAsync();
+        await using (var terminate = new NpgsqlCommand("SELECT pg_terminate_backend(@pid)", admin))
+        {
+            terminate.Parameters.AddWithValue("pid", pid);
+            await terminate.ExecuteScalarAsync();
+        }
+
+        // The backend exits asynchronously; the victim's next command must find it gone, however busy the machine.
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        using var ceiling = new CancellationTokenSource(Ceiling);
+        await using var alive = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE pid = @pid", admin);
+        alive.Parameters.AddWithValue("pid", pid);
+        while ((long)(await alive.ExecuteScalarAsync())! > 0)
+        {
+            await tick.WaitForNextTickAsync(ceiling.Token);
+        }
     }
 
     /// <summary>Kills the connection right before the first atomic outcome statement (<c>UPDATE … FROM unnest(…)</c>).</summary>

@@ -12,7 +12,7 @@ namespace ScraperSky.Pipeline.Tests.Reliability;
 
 /// <summary>
 /// Processors that use up the connection pool (issue 8): claims and outcomes still progress, or fail with the pool's own
-/// error and are retried; nothing deadlocks. Every run is bounded by the pool's one-second wait and a ceiling.
+/// error and are retried; nothing deadlocks. Every run is bounded by the pool's two-second wait and a ceiling.
 /// </summary>
 public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixture<SchemaFixture>, IAsyncLifetime
 {
@@ -30,10 +30,20 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
         var time = new FakeTimeProvider(Start);
         var logs = new LogSignal();
         await using var harness = PooledHarness.ForLeaseItems(SmallPool(4), o => { o.Parallelism = 8; o.BatchSize = 8; }, time, logs);
+        await harness.FillPoolAsync<LeaseWorkDb>(4);
+        var holding = 0;
         harness.Script.Body = async (item, context, ct) =>
         {
-            // Hold this item's connection until the four items that found the pool empty have given up on it.
-            await logs.WhenLogged(1011, 4).WaitAsync(Ceiling, ct);
+            // Hold this item's connection until every other item has either got one or given up waiting for one.
+            Interlocked.Increment(ref holding);
+            using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+            using var ceiling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            ceiling.CancelAfter(Ceiling);
+            while (Volatile.Read(ref holding) + logs.Count(1011) < 8)
+            {
+                await tick.WaitForNextTickAsync(ceiling.Token);
+            }
+
             context.DbContext.Add(new Execution { ItemId = item.Id, Worker = "w" });
             return ItemResult.Completed;
         };
@@ -121,8 +131,11 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
         }
     }
 
-    /// <summary>This class's database behind a pool of <paramref name="size"/> connections that waits one second for a free one.</summary>
-    private string SmallPool(int size) => new NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = size, Timeout = 1 }.ConnectionString;
+    /// <summary>
+    /// This class's database behind a pool of <paramref name="size"/> connections that waits two seconds for a free one and
+    /// keeps its connections (no pruning below the maximum), so that only the pool's limit, not a slow connect, fails an item.
+    /// </summary>
+    private string SmallPool(int size) => new NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = size, MinPoolSize = size, Timeout = 2 }.ConnectionString;
 
     /// <summary>A workflow over a context registered with <see cref="PooledTestDatabase"/>, so that its contexts share one pool.</summary>
     private sealed class PooledHarness<TEntity, TScript> : IAsyncDisposable
@@ -134,6 +147,24 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
         public ServiceProvider Services { get; }
 
         public TScript Script => Services.GetRequiredService<TScript>();
+
+        /// <summary>Opens <paramref name="count"/> connections at once and returns them, so the pool holds them ready.</summary>
+        public async Task FillPoolAsync<TContext>(int count)
+            where TContext : DbContext
+        {
+            var scopes = Enumerable.Range(0, count).Select(_ => Services.CreateAsyncScope()).ToList();
+            try
+            {
+                await Task.WhenAll(scopes.Select(s => s.ServiceProvider.GetRequiredService<TContext>().Database.OpenConnectionAsync()));
+            }
+            finally
+            {
+                foreach (var scope in scopes)
+                {
+                    await scope.DisposeAsync();
+                }
+            }
+        }
 
         public Task<WorkflowRunResult> RunAsync()
         {

@@ -74,6 +74,11 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter output)
         {
             fleet.Dispose();
             AppDomain.CurrentDomain.ProcessExit -= killAtExit;
+            if (ct.IsCancellationRequested)
+            {
+                // An interrupted run leaves nothing behind; a failed one keeps the workers' logs for reading.
+                Directory.Delete(logDirectory, recursive: true);
+            }
         }
 
         var extra = lease.ExtraExecutions + atomic.ExtraExecutions;

@@ -55,6 +55,7 @@ public sealed class PgBouncerTests(SchemaFixture db) : IClassFixture<SchemaFixtu
         await host.StopAsync().WaitAsync(Ceiling);
 
         drained.Should().BeTrue(_bouncer!.ReadLog());
+        _bouncer.ReadLog().Should().Contain("login attempt", "the application's sessions went through the pooler");
         logs.Events.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message + " " + e.Exception?.Message).Should().BeEmpty();
         logs.Events.Should().Contain(e => e.EventId == 4000 && e.Message.Contains("rescued 5 expired leases", StringComparison.Ordinal));
         heartbeats.Should().Be(4, "each heartbeat commits in a transaction of its own through the pooler");

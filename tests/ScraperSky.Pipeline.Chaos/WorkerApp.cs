@@ -63,7 +63,8 @@ internal static class WorkerApp
                 {
                     o.BatchSize = settings.BatchSize;
                     o.Interval = settings.Interval;
-                    o.ItemTimeout = settings.Lease / 2;
+                    // An atomic item that times out ends as error: give a busy machine plenty of room.
+                    o.ItemTimeout = TimeSpan.FromSeconds(30);
                 }));
         }
 

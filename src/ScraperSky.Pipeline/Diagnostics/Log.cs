@@ -125,7 +125,7 @@ internal static partial class Log
     [LoggerMessage(1010, LogLevel.Warning, "Status workflow '{Workflow}': the outcome of item {Key} was refused because its lease had expired and the row was rescued; its work was discarded.")]
     public static partial void LeaseLost(ILogger logger, string workflow, object? key);
 
-    [LoggerMessage(1011, LogLevel.Error, "Status workflow '{Workflow}': writing item {Key}'s outcome failed; the row stays claimed until its lease expires and the rescuer returns it.")]
+    [LoggerMessage(1011, LogLevel.Error, "Status workflow '{Workflow}': writing item {Key}'s outcome failed; nothing of the item committed, and it is queued again (or, if the database is gone, rescued when its lease expires).")]
     public static partial void ItemInfrastructureFailed(ILogger logger, Exception exception, string workflow, object? key);
 
     [LoggerMessage(4000, LogLevel.Information, "Status workflow '{Workflow}': rescued {Requeued} expired leases back to the queue and ended {Failed} as error after their last attempt.")]
@@ -148,4 +148,7 @@ internal static partial class Log
 
     [LoggerMessage(5003, LogLevel.Information, "Status workflow '{Workflow}': installed its wake-up trigger.")]
     public static partial void WakeUpTriggerInstalled(ILogger logger, string workflow);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} could not start (no database session); it goes back to the queue with its attempt given back.")]
+    public static partial void ItemNotStarted(ILogger logger, Exception exception, string workflow, object? key);
 }

@@ -107,8 +107,11 @@ internal sealed class ItemInvoker<TEntity>
 
         if (abandoned)
         {
-            // The processor may still use the session: leave it alone.
-            return new ItemAttempt(key, default, null, Touched: true, Stopped: false, TimedOut: !abort.IsCancellationRequested, Abandoned: true, Reason: TimedOutReason(timeout));
+            // The processor may still use the session: leave it alone. Walked away from because the host is stopping,
+            // it is a stop (the row goes back to the queue), not a failed attempt.
+            return abort.IsCancellationRequested
+                ? new ItemAttempt(key, default, null, Touched: true, Stopped: true, TimedOut: false, Abandoned: true, Reason: null)
+                : new ItemAttempt(key, default, null, Touched: true, Stopped: false, TimedOut: true, Abandoned: true, Reason: TimedOutReason(timeout));
         }
 
         db.ChangeTracker.Clear();

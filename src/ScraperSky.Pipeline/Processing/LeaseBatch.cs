@@ -124,7 +124,19 @@ internal sealed class LeaseBatch<TEntity>
                     continue;
                 }
 
-                lane ??= OpenLane(abort);
+                try
+                {
+                    lane ??= OpenLane(abort);
+                }
+                catch (Exception ex) when (!abort.IsCancellationRequested)
+                {
+                    // No session for the item (the pool is exhausted, the database went away): it never started, so
+                    // it goes back to the queue with its attempt given back, rather than waiting out its lease.
+                    Log.ItemNotStarted(_logger, ex, _definition.Name, key);
+                    Add(outcomes, key, new Decision(WorkflowSql.ReleaseKind, null, TimeSpan.Zero));
+                    continue;
+                }
+
                 if (!await RunItemAsync(lane, item, key, options, jobId, token, outcomes, ownTransaction, abort).ConfigureAwait(false))
                 {
                     // The processor was left running on the lane's session: the lane carries on with a new one.
@@ -218,9 +230,11 @@ internal sealed class LeaseBatch<TEntity>
         }
         catch (Exception ex) when (!abort.IsCancellationRequested)
         {
-            // The loop's own database work for the item failed (the connection dropped…): the row stays processing
-            // under this claim until its lease expires and the rescuer returns it.
+            // The loop's own database work for the item failed (the connection dropped while writing the outcome):
+            // nothing of the item committed. Queue it again through the batch's statement; if that fails too, the row
+            // stays processing under this claim until its lease expires and the rescuer returns it.
             Log.ItemInfrastructureFailed(_logger, ex, _definition.Name, key);
+            Add(outcomes, key, new Decision(WorkflowSql.RetryKind, "the outcome could not be written: " + ProcessorFailure.Reason(ex), options.RetryDelay));
             db.ChangeTracker.Clear();
             if (db.Database.CurrentTransaction is { } broken)
             {

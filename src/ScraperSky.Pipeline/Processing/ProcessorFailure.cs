@@ -25,7 +25,14 @@ internal static class ProcessorFailure
 
     public static string Reason(Exception failure)
     {
-        var message = failure is DbUpdateException { InnerException: { } inner } ? inner.Message : failure.Message;
+        // EF wraps database errors ("An error occurred while saving…", "…likely due to a transient failure"): the
+        // database's own message is the one a person can act on.
+        var message = failure switch
+        {
+            DbUpdateException { InnerException: { } inner } => inner.Message,
+            InvalidOperationException { InnerException: System.Data.Common.DbException inner } => inner.Message,
+            _ => failure.Message,
+        };
         if (string.IsNullOrWhiteSpace(message))
         {
             message = failure.GetType().Name;

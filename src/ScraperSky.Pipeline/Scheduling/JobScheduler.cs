@@ -17,6 +17,9 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
     private const int MaxMissedEventsPerTick = 100;
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
 
+    /// <summary>How long stopping waits, after the shutdown timeout aborted the runs, for them to hand their rows back.</summary>
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(5);
+
     private readonly object _gate = new();
     private readonly List<ScheduledJob> _order = [];
     private readonly Dictionary<string, ScheduledJob> _jobs = new(StringComparer.Ordinal);
@@ -171,6 +174,18 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
                 // would dispose the registration above before its callback ran.
                 await _abort.CancelAsync().ConfigureAwait(false);
                 Log.SchedulerShutdownTimedOut(_logger, inFlight.Count(t => !t.IsCompleted));
+
+                // Aborted runs wind down quickly: they hand their unfinished rows back to the queue (lease mode)
+                // or roll back (atomic batch). Give them a moment to do so while the host's services still exist,
+                // so that the next start finds the rows queued rather than claimed until their lease expires.
+                try
+                {
+                    await Task.WhenAll(inFlight).WaitAsync(AbortGrace).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+                {
+                    // Still running: the rescuer returns whatever they held once their leases expire.
+                }
             }
         }
 

@@ -7,7 +7,7 @@ namespace ScraperSky.Pipeline.WakeUp;
 internal sealed class WakeSignal
 {
     /// <summary>The shortest time between the starts of two runs of a workflow when notifications wake it.</summary>
-    public static readonly TimeSpan MinimumSpacing = TimeSpan.FromMilliseconds(25);
+    public static readonly TimeSpan MinimumSpacing = TimeSpan.FromMilliseconds(10);
 
     private long _raised;
     private volatile Action? _target;

@@ -13,16 +13,25 @@ internal sealed class LibraryAtomicDrain : IDrainSystem
 
     public bool UsesQueueTable => true;
 
-    public async Task<IDrainRun> PrepareAsync(DrainSetup setup, CancellationToken ct)
+    public Task<IDrainRun> PrepareAsync(DrainSetup setup, CancellationToken ct)
+        => LibraryDrainRun.PrepareAsync(setup, ClaimMode.AtomicBatch, "library-worker", ct);
+}
+
+/// <summary>Runs prepared library workers; shared by the library's modes, which differ only in their options.</summary>
+internal sealed class LibraryDrainRun(IReadOnlyList<LibraryWorker> workers, DrainSetup setup) : IDrainRun
+{
+    /// <summary>Builds one simulated host per worker, in the given claim mode (none of it timed).</summary>
+    public static async Task<IDrainRun> PrepareAsync(DrainSetup setup, ClaimMode mode, string namePrefix, CancellationToken ct)
     {
         var workers = new List<LibraryWorker>();
         for (var i = 0; i < setup.Workers; i++)
         {
             workers.Add(await LibraryWorker.StartAsync<NoopProcessor>(
                 setup.ConnectionString,
-                $"library-worker-{i}",
+                $"{namePrefix}-{i}",
                 o =>
                 {
+                    o.Mode = mode;
                     o.BatchSize = setup.BatchSize;
                     // One run drains the whole queue; the default (100 batches) would end runs early at small batch sizes.
                     o.MaxBatchesPerRun = int.MaxValue;
@@ -33,11 +42,7 @@ internal sealed class LibraryAtomicDrain : IDrainSystem
 
         return new LibraryDrainRun(workers, setup);
     }
-}
 
-/// <summary>Runs prepared library workers; shared by the library's modes, which differ only in their options.</summary>
-internal sealed class LibraryDrainRun(IReadOnlyList<LibraryWorker> workers, DrainSetup setup) : IDrainRun
-{
     public Task RunAsync(CancellationToken ct)
         => Task.WhenAll(workers.Select(worker => Task.Run(
             async () =>

@@ -17,24 +17,6 @@ internal sealed class LibraryLeaseDrain : IDrainSystem
 
     public bool UsesQueueTable => true;
 
-    public async Task<IDrainRun> PrepareAsync(DrainSetup setup, CancellationToken ct)
-    {
-        var workers = new List<LibraryWorker>();
-        for (var i = 0; i < setup.Workers; i++)
-        {
-            workers.Add(await LibraryWorker.StartAsync<NoopProcessor>(
-                setup.ConnectionString,
-                $"library-lease-worker-{i}",
-                o =>
-                {
-                    o.Mode = ClaimMode.Lease;
-                    o.BatchSize = setup.BatchSize;
-                    o.MaxBatchesPerRun = int.MaxValue;
-                },
-                services: null,
-                ct));
-        }
-
-        return new LibraryDrainRun(workers, setup);
-    }
+    public Task<IDrainRun> PrepareAsync(DrainSetup setup, CancellationToken ct)
+        => LibraryDrainRun.PrepareAsync(setup, ClaimMode.Lease, "library-lease-worker", ct);
 }

@@ -107,8 +107,6 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} aborted the batch transaction with a command sent past the session; the batch was rolled back, the item marked as error, and the other items will be claimed again.")]
     public static partial void BatchAbortedByItem(ILogger logger, string workflow, object? key);
 
-    [LoggerMessage(1005, LogLevel.Error, "Status workflow '{Workflow}' run failed.")]
-    public static partial void RunFailed(ILogger logger, Exception exception, string workflow);
 
     [LoggerMessage(1006, LogLevel.Information, "Status workflow '{Workflow}' is disabled; it will not claim.")]
     public static partial void WorkflowDisabled(ILogger logger, string workflow);

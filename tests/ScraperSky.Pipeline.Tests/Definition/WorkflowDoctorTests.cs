@@ -17,7 +17,7 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
     [Fact]
     public async Task CheckSchemaAsync_TableWithoutClaimIndex_WarnsWithTheCreateIndexStatement()
     {
-        var logs = new RecordingLoggerProvider();
+        var logs = new LogSignal();
         await using var harness = WorkflowHarness.Create<TextWorkDb>(db.ConnectionString, RegisterText(DoctorMode.Warn), logs: logs);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
@@ -40,7 +40,7 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
     [Fact]
     public async Task CheckSchemaAsync_PartialIndexPresent_NoFinding()
     {
-        var logs = new RecordingLoggerProvider();
+        var logs = new LogSignal();
         await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Doctor = DoctorMode.Fail);
 
         var check = () => harness.Workflow().CheckSchemaAsync(CancellationToken.None);
@@ -52,7 +52,7 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
     public async Task CheckSchemaAsync_LargeTableWithoutIndex_ReportsSequentialScan()
     {
         await db.Database.ExecuteAsync("CREATE TABLE IF NOT EXISTS big_items (LIKE text_items INCLUDING DEFAULTS); TRUNCATE big_items; INSERT INTO big_items (status) SELECT CASE WHEN g % 100 = 0 THEN 'Queued' ELSE 'Completed' END FROM generate_series(1, 20000) g; CREATE INDEX IF NOT EXISTS big_items_by_status_payload ON big_items (payload, status); ANALYZE big_items;");
-        var logs = new RecordingLoggerProvider();
+        var logs = new LogSignal();
         await using var harness = WorkflowHarness.Create<BigItemsDb>(db.ConnectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
             .UseDbContext<BigItemsDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
@@ -69,7 +69,7 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
         await db.Database.ExecuteAsync("ALTER TABLE lease_items ALTER COLUMN next_attempt_at TYPE timestamp");
         try
         {
-            var logs = new RecordingLoggerProvider();
+            var logs = new LogSignal();
             await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, logs: logs);
 
             await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
@@ -86,7 +86,7 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
     public async Task CheckSchemaAsync_RowsWithUnknownStatus_ReportedAndNeverClaimed()
     {
         await db.Database.ExecuteAsync("INSERT INTO text_items (status) VALUES ('Queued'), ('Paused'), ('Paused'), ('ManualReview')");
-        var logs = new RecordingLoggerProvider();
+        var logs = new LogSignal();
         await using var harness = WorkflowHarness.Create<TextWorkDb>(db.ConnectionString, RegisterText(DoctorMode.Warn), logs: logs);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);

@@ -195,7 +195,7 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
     [Fact]
     public async Task StartAsync_LogsEffectiveSettingsWithSources_AndWarnsAboutVariablesNoWorkflowReads()
     {
-        var logs = new LogCapture();
+        var logs = new LogSignal();
         var env = new FakeEnvironment(new()
         {
             ["WORK_SCHEDULER_BATCH_SIZE"] = "5",

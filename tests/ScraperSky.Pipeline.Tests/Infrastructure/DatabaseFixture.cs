@@ -31,6 +31,10 @@ public sealed class DatabaseFixture : IAsyncLifetime
         return (T)Convert.ChangeType(value!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Polls a scalar until it equals <paramref name="expected"/>; false when the ceiling passes first.</summary>
+    public Task<bool> WaitForScalarAsync(string sql, long expected, TimeSpan? ceiling = null)
+        => Polling.UntilAsync(async () => await ScalarAsync<long>(sql) == expected, ceiling);
+
     /// <summary>Reads (status, count) pairs of a table's status column as text.</summary>
     public async Task<Dictionary<string, long>> CountByStatusAsync(string table, string statusColumn = "status")
     {

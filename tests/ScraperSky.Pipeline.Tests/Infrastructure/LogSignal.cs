@@ -31,6 +31,9 @@ public sealed class LogSignal : ILoggerProvider
         return reached.Task;
     }
 
+    /// <summary>The messages of every <paramref name="eventId"/> event, in order.</summary>
+    public IEnumerable<string> Messages(int eventId) => Events.Where(e => e.EventId == eventId).Select(e => e.Message);
+
     /// <summary>How many times <paramref name="eventId"/> has been logged.</summary>
     public int Count(int eventId) => _counts.GetValueOrDefault(eventId);
 

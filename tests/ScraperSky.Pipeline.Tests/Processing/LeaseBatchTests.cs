@@ -144,7 +144,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     public async Task RunAsync_LeaseRescuedWhileProcessing_LateOutcomeRefusedAndReported()
     {
         await db.SeedAsync("lease_items", 2);
-        var logs = new RecordingLoggerProvider();
+        var logs = new LogSignal();
         await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, logs: logs);
         harness.LeaseScript.Body = async (item, _, _) =>
         {

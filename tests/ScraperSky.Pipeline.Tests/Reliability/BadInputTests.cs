@@ -37,7 +37,7 @@ public sealed class BadInputTests(SchemaFixture db) : IClassFixture<SchemaFixtur
         var logs = new LogSignal();
         using var host = BuildHost(logs);
         await host.StartAsync();
-        var drained = await WaitUntilAsync("SELECT count(*) FROM (SELECT status FROM lease_items UNION ALL SELECT status FROM enum_items) AS s WHERE status IN ('Queued', 'Processing')", 0);
+        var drained = await db.Database.WaitForScalarAsync("SELECT count(*) FROM (SELECT status FROM lease_items UNION ALL SELECT status FROM enum_items) AS s WHERE status IN ('Queued', 'Processing')", 0);
         await host.StopAsync().WaitAsync(Ceiling);
 
         drained.Should().BeTrue();
@@ -55,52 +55,14 @@ public sealed class BadInputTests(SchemaFixture db) : IClassFixture<SchemaFixtur
 
     private IHost BuildHost(LogSignal logs)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
+        var builder = BothModesHost.Create(
+            logs,
+            o => TestSchema.UseTestDatabase(o, db.ConnectionString),
+            lease: o => { o.BatchSize = 4; o.Parallelism = 2; },
+            atomic: o => o.BatchSize = 4);
         builder.Services.AddSingleton<ProcessorScript>();
         builder.Services.AddSingleton<LeaseScript>();
-        builder.Services.AddDbContext<LeaseWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
-        builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
-        builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>("lease", w => w
-            .UseDbContext<LeaseWorkDb>()
-            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .ErrorText(x => x.Error)
-            .Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy)
-            .UseProcessor<LeaseProcessor>()
-            .Configure(o =>
-            {
-                o.Mode = ClaimMode.Lease;
-                o.BatchSize = 4;
-                o.Parallelism = 2;
-                o.Interval = TimeSpan.FromMilliseconds(100);
-                o.ItemTimeout = TimeSpan.FromSeconds(30);
-            }));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic", w => w
-            .UseDbContext<EnumWorkDb>()
-            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .ErrorText(x => x.Error)
-            .UseProcessor<ScriptedProcessor>()
-            .Configure(o =>
-            {
-                o.BatchSize = 4;
-                o.Interval = TimeSpan.FromMilliseconds(100);
-            }));
         return builder.Build();
     }
 
-    private async Task<bool> WaitUntilAsync(string sql, long expected)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        using var ceiling = new CancellationTokenSource(Ceiling);
-        while (await timer.WaitForNextTickAsync(CancellationToken.None) && !ceiling.IsCancellationRequested)
-        {
-            if (await db.Database.ScalarAsync<long>(sql) == expected)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

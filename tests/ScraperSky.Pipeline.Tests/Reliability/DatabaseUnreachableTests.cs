@@ -62,52 +62,17 @@ public sealed class DatabaseUnreachableTests : IAsyncLifetime
 
     private IHost BuildHost(LogSignal logs)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
+        // A short connect timeout: the server is either there or refusing, never slow.
+        var connectionString = new NpgsqlConnectionStringBuilder(_connectionString) { Timeout = 3 }.ConnectionString;
+        var builder = BothModesHost.Create(logs, o => TestSchema.UseTestDatabase(o, connectionString));
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddSingleton<ProcessorScript>();
         builder.Services.AddSingleton<LeaseScript>();
-        // A short connect timeout: the server is either there or refusing, never slow.
-        var connectionString = new NpgsqlConnectionStringBuilder(_connectionString) { Timeout = 3 }.ConnectionString;
-        builder.Services.AddDbContext<LeaseWorkDb>(o => TestSchema.UseTestDatabase(o, connectionString));
-        builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, connectionString));
-        builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>("lease", w => w
-            .UseDbContext<LeaseWorkDb>()
-            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .ErrorText(x => x.Error)
-            .Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy)
-            .UseProcessor<LeaseProcessor>()
-            .Configure(o =>
-            {
-                o.Mode = ClaimMode.Lease;
-                o.Interval = TimeSpan.FromMilliseconds(100);
-                o.ItemTimeout = TimeSpan.FromSeconds(30);
-            }));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic", w => w
-            .UseDbContext<EnumWorkDb>()
-            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .ErrorText(x => x.Error)
-            .UseProcessor<ScriptedProcessor>()
-            .Configure(o => o.Interval = TimeSpan.FromMilliseconds(100)));
         return builder.Build();
     }
 
-    /// <summary>Polls until the scalar reaches <paramref name="expected"/>; false after the ceiling.</summary>
-    private async Task<bool> WaitUntilAsync(string sql, long expected)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        using var ceiling = new CancellationTokenSource(Ceiling);
-        while (await timer.WaitForNextTickAsync(CancellationToken.None) && !ceiling.IsCancellationRequested)
-        {
-            if (await ScalarAsync(sql) == expected)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private Task<bool> WaitUntilAsync(string sql, long expected)
+        => Polling.UntilAsync(async () => await ScalarAsync(sql) == expected, Ceiling);
 
     private async Task<long> ScalarAsync(string sql)
     {

@@ -180,19 +180,6 @@ public sealed class HostStopTests(SchemaFixture db) : IClassFixture<SchemaFixtur
         return builder.Build();
     }
 
-    /// <summary>Polls until <paramref name="count"/> rows of <paramref name="table"/> are completed; false after the ceiling.</summary>
-    private async Task<bool> WaitUntilCompletedAsync(string table, long count)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        using var ceiling = new CancellationTokenSource(Ceiling);
-        while (await timer.WaitForNextTickAsync(CancellationToken.None) && !ceiling.IsCancellationRequested)
-        {
-            if (await db.Database.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE status = 'Completed'") == count)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private Task<bool> WaitUntilCompletedAsync(string table, long count)
+        => db.Database.WaitForScalarAsync($"SELECT count(*) FROM {table} WHERE status = 'Completed'", count, Ceiling);
 }

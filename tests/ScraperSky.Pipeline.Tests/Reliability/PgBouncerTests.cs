@@ -51,7 +51,7 @@ public sealed class PgBouncerTests(SchemaFixture db) : IClassFixture<SchemaFixtu
         });
 
         await host.StartAsync().WaitAsync(Ceiling);
-        var drained = await WaitUntilAsync("SELECT (SELECT count(*) FROM lease_items WHERE status = 'Completed') + (SELECT count(*) FROM enum_items WHERE status = 'Completed')", 80);
+        var drained = await db.Database.WaitForScalarAsync("SELECT (SELECT count(*) FROM lease_items WHERE status = 'Completed') + (SELECT count(*) FROM enum_items WHERE status = 'Completed')", 80, Ceiling);
         await host.StopAsync().WaitAsync(Ceiling);
 
         drained.Should().BeTrue(_bouncer!.ReadLog());
@@ -66,9 +66,13 @@ public sealed class PgBouncerTests(SchemaFixture db) : IClassFixture<SchemaFixtu
 
     private IHost BuildHost(LogSignal logs, Func<LeaseItem, StatusItemContext, CancellationToken, ValueTask<ItemResult>> lease)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
+        var through = _bouncer!.ConnectionString;
+        var builder = BothModesHost.Create(
+            logs,
+            o => PooledTestDatabase.Use(o, through),
+            lease: o => { o.BatchSize = 8; o.Parallelism = 4; },
+            atomic: o => o.BatchSize = 8,
+            nextAttempt: true);
         builder.Services.AddSingleton(new LeaseScript { Body = lease });
         builder.Services.AddSingleton(new ProcessorScript
         {
@@ -78,49 +82,7 @@ public sealed class PgBouncerTests(SchemaFixture db) : IClassFixture<SchemaFixtu
                 return ValueTask.FromResult(ItemResult.Completed);
             },
         });
-        var through = _bouncer!.ConnectionString;
-        builder.Services.AddDbContext<LeaseWorkDb>(o => PooledTestDatabase.Use(o, through));
-        builder.Services.AddDbContext<EnumWorkDb>(o => PooledTestDatabase.Use(o, through));
-        builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>("lease", w => w
-            .UseDbContext<LeaseWorkDb>()
-            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .ErrorText(x => x.Error)
-            .Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy)
-            .NextAttemptAt(x => x.NextAttemptAt)
-            .UseProcessor<LeaseProcessor>()
-            .Configure(o =>
-            {
-                o.Mode = ClaimMode.Lease;
-                o.BatchSize = 8;
-                o.Parallelism = 4;
-                o.Interval = TimeSpan.FromMilliseconds(100);
-                o.ItemTimeout = TimeSpan.FromSeconds(30);
-            }));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic", w => w
-            .UseDbContext<EnumWorkDb>()
-            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .ErrorText(x => x.Error)
-            .UseProcessor<ScriptedProcessor>()
-            .Configure(o =>
-            {
-                o.BatchSize = 8;
-                o.Interval = TimeSpan.FromMilliseconds(100);
-            }));
         return builder.Build();
     }
 
-    private async Task<bool> WaitUntilAsync(string sql, long expected)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        using var ceiling = new CancellationTokenSource(Ceiling);
-        while (await timer.WaitForNextTickAsync(CancellationToken.None) && !ceiling.IsCancellationRequested)
-        {
-            if (await db.Database.ScalarAsync<long>(sql) == expected)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

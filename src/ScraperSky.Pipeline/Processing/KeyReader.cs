@@ -1,9 +1,13 @@
 using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore.Metadata;
 using ScraperSky.Pipeline.Definition;
 
 namespace ScraperSky.Pipeline.Processing;
 
-/// <summary>Reads the key of claimed entities into a typed array, the shape the batched outcome statement binds.</summary>
+/// <summary>
+/// Reads the key of claimed entities into a typed array, the shape the batched outcome statement binds; and compiles
+/// the other getters the loop reads from claimed entities (attempts, queued time).
+/// </summary>
 internal sealed class KeyReader<TEntity>
     where TEntity : class
 {
@@ -13,11 +17,12 @@ internal sealed class KeyReader<TEntity>
 
     public KeyReader(WorkflowDefinition definition)
     {
-        var member = (System.Reflection.MemberInfo?)definition.KeyProperty.PropertyInfo ?? definition.KeyProperty.FieldInfo
-            ?? throw WorkflowDefinitionResolver.Misconfigured(definition.Registration, "entity", $"the key '{definition.KeyProperty.Name}' is a shadow property; the claim needs a key the entity carries.");
-        var entity = Expression.Parameter(typeof(TEntity), "entity");
-        var access = Expression.Convert(Expression.MakeMemberAccess(Expression.Convert(entity, member.DeclaringType!), member), typeof(object));
-        _getter = Expression.Lambda<Func<TEntity, object?>>(access, entity).Compile();
+        if (definition.KeyProperty.PropertyInfo is null && definition.KeyProperty.FieldInfo is null)
+        {
+            throw WorkflowDefinitionResolver.Misconfigured(definition.Registration, "entity", $"the key '{definition.KeyProperty.Name}' is a shadow property; the claim needs a key the entity carries.");
+        }
+
+        _getter = Getter<object?>(definition.KeyProperty);
         _toProvider = definition.KeyConverter?.ConvertToProvider;
         _providerType = definition.KeyProviderType;
     }
@@ -31,23 +36,12 @@ internal sealed class KeyReader<TEntity>
     public Array CreateArray(int length) => Array.CreateInstance(_providerType, length);
 
     /// <summary>Compiles a getter for an integer property (the attempt counter), whatever its integer width.</summary>
-    public static Func<TEntity, int> IntegerGetter(Microsoft.EntityFrameworkCore.Metadata.IProperty property)
-    {
-        var member = (System.Reflection.MemberInfo?)property.PropertyInfo ?? property.FieldInfo
-            ?? throw new InvalidOperationException($"Property '{property.Name}' is a shadow property.");
-        var entity = Expression.Parameter(typeof(TEntity), "entity");
-        var access = Expression.Convert(Expression.MakeMemberAccess(Expression.Convert(entity, member.DeclaringType!), member), typeof(int));
-        return Expression.Lambda<Func<TEntity, int>>(access, entity).Compile();
-    }
+    public static Func<TEntity, int> IntegerGetter(IProperty property) => Getter<int>(property);
 
     /// <summary>Compiles a getter returning a timestamp property (DateTime or DateTimeOffset, nullable or not) as a DateTimeOffset.</summary>
-    public static Func<TEntity, DateTimeOffset?> TimestampGetter(Microsoft.EntityFrameworkCore.Metadata.IProperty property)
+    public static Func<TEntity, DateTimeOffset?> TimestampGetter(IProperty property)
     {
-        var member = (System.Reflection.MemberInfo?)property.PropertyInfo ?? property.FieldInfo
-            ?? throw new InvalidOperationException($"Property '{property.Name}' is a shadow property.");
-        var entity = Expression.Parameter(typeof(TEntity), "entity");
-        var access = Expression.Convert(Expression.MakeMemberAccess(Expression.Convert(entity, member.DeclaringType!), member), typeof(object));
-        var getter = Expression.Lambda<Func<TEntity, object?>>(access, entity).Compile();
+        var getter = Getter<object?>(property);
         return e => getter(e) switch
         {
             DateTimeOffset offset => offset,
@@ -55,5 +49,15 @@ internal sealed class KeyReader<TEntity>
             DateTime dateTime => new DateTimeOffset(dateTime.ToUniversalTime()),
             _ => null,
         };
+    }
+
+    /// <summary>Compiles <c>entity =&gt; (T)entity.Property</c> for a mapped property or field.</summary>
+    private static Func<TEntity, T> Getter<T>(IProperty property)
+    {
+        var member = (System.Reflection.MemberInfo?)property.PropertyInfo ?? property.FieldInfo
+            ?? throw new InvalidOperationException($"Property '{property.Name}' is a shadow property.");
+        var entity = Expression.Parameter(typeof(TEntity), "entity");
+        var access = Expression.Convert(Expression.MakeMemberAccess(Expression.Convert(entity, member.DeclaringType!), member), typeof(T));
+        return Expression.Lambda<Func<TEntity, T>>(access, entity).Compile();
     }
 }

@@ -41,9 +41,25 @@ public sealed class StatusWorkflowOptions
     /// <value>Default <see cref="ClaimMode.AtomicBatch"/>.</value>
     public ClaimMode Mode { get; set; } = ClaimMode.AtomicBatch;
 
-    /// <summary>Gets or sets how long a lease-mode claim lasts before the rescuer may return the row to the queue.</summary>
-    /// <value>Default 5 minutes; longer than <see cref="ItemTimeout"/>, at most one day.</value>
+    /// <summary>
+    /// Gets or sets how long a lease-mode claim lasts without renewal. While the host holds a row (waiting in a lane,
+    /// running, or waiting for its outcome to be written) its lease keeper renews the lease every
+    /// <see cref="LeaseRenewalInterval"/>, so a lease expires only when its host is gone or stuck; the rescuer then
+    /// returns the row to the queue. A shorter lease finds dead hosts sooner; it need not exceed <see cref="ItemTimeout"/>.
+    /// </summary>
+    /// <value>Default 5 minutes; at least one second, at most one day, and at least three renewal intervals.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets how often the lease keeper renews the leases of every row the host holds, in one statement per
+    /// workflow.
+    /// </summary>
+    /// <value>
+    /// Default <see langword="null"/>: a tenth of <see cref="LeaseDuration"/>, at most 30 seconds. When set: more than
+    /// zero and at most a third of <see cref="LeaseDuration"/>, so that a late or failed renewal is followed by another
+    /// before the lease runs out.
+    /// </value>
+    public TimeSpan? LeaseRenewalInterval { get; set; }
 
     /// <summary>Gets or sets how many times a lease-mode item is claimed before a failure or an expired lease ends it as error.</summary>
     /// <value>Default <see cref="DefaultMaxAttempts"/>; at least 1.</value>
@@ -54,7 +70,7 @@ public sealed class StatusWorkflowOptions
     public int Parallelism { get; set; } = 1;
 
     /// <summary>Gets or sets how long one item may run before it is cancelled and fails with "timed out after …".</summary>
-    /// <value>Default 1 minute; more than zero, shorter than <see cref="LeaseDuration"/> in lease mode.</value>
+    /// <value>Default 1 minute; more than zero. In lease mode it may exceed <see cref="LeaseDuration"/>: the lease keeper renews the lease of a running item.</value>
     public TimeSpan ItemTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets or sets the first retry delay of a failed lease-mode item; each further attempt doubles it, with jitter.</summary>

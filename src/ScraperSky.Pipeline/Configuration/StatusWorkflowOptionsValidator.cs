@@ -53,11 +53,16 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
         Check(options.MaxAttempts >= 1, nameof(options.MaxAttempts), options.MaxAttempts, "must be at least 1");
         Check(options.Parallelism is >= 1 and <= StatusWorkflowOptions.MaxParallelism, nameof(options.Parallelism), options.Parallelism, $"must be between 1 and {StatusWorkflowOptions.MaxParallelism}");
         Check(options.ItemTimeout > TimeSpan.Zero, nameof(options.ItemTimeout), options.ItemTimeout, "must be more than zero");
-        var leaseInRange = options.LeaseDuration > TimeSpan.Zero && options.LeaseDuration <= TimeSpan.FromDays(1);
-        Check(leaseInRange, nameof(options.LeaseDuration), options.LeaseDuration, "must be more than zero and at most one day");
-        if (leaseInRange && options.Mode == ClaimMode.Lease && options.LeaseDuration <= options.ItemTimeout)
+        var leaseInRange = options.LeaseDuration >= TimeSpan.FromSeconds(1) && options.LeaseDuration <= TimeSpan.FromDays(1);
+        Check(leaseInRange, nameof(options.LeaseDuration), options.LeaseDuration, "must be at least one second and at most one day");
+        if (options.LeaseRenewalInterval is { } renewal)
         {
-            failures.Add($"Status workflow '{name}': LeaseDuration ({options.LeaseDuration}) must be longer than ItemTimeout ({options.ItemTimeout}), or a lease could expire while its item still runs.");
+            // The keeper must get at least two more chances after a late or failed renewal before the lease runs out.
+            Check(
+                renewal > TimeSpan.Zero && (!leaseInRange || renewal * 3 <= options.LeaseDuration),
+                nameof(options.LeaseRenewalInterval),
+                renewal,
+                $"must be more than zero and at most a third of LeaseDuration ({options.LeaseDuration}), so that a late or failed renewal is followed by another before the lease runs out");
         }
 
         Check(options.RetryDelay >= TimeSpan.Zero, nameof(options.RetryDelay), options.RetryDelay, "must be zero or more");

@@ -7,10 +7,21 @@ namespace ScraperSky.Pipeline.Tests.Configuration;
 /// <summary>Lease-mode settings validated at start-up with messages naming the setting (issue 4).</summary>
 public sealed class StatusWorkflowOptionsValidatorTests
 {
+    /// <summary>The lease keeper renews running items' leases, so an item may run longer than a lease (issue 11).</summary>
     [Fact]
-    public void Validate_LeaseNotLongerThanItemTimeout_FailsNamingBoth()
-        => Messages(o => { o.LeaseDuration = TimeSpan.FromSeconds(30); o.ItemTimeout = TimeSpan.FromMinutes(1); })
-            .Should().Contain("Status workflow 'work': LeaseDuration (00:00:30) must be longer than ItemTimeout (00:01:00), or a lease could expire while its item still runs.");
+    public void Validate_LeaseShorterThanItemTimeout_IsAccepted()
+        => Messages(o => { o.LeaseDuration = TimeSpan.FromSeconds(30); o.ItemTimeout = TimeSpan.FromMinutes(1); }).Should().BeEmpty();
+
+    /// <summary>A renewal interval the keeper cannot keep a lease alive with is refused at start-up (issue 11).</summary>
+    [Fact]
+    public void Validate_RenewalIntervalOverAThirdOfTheLease_FailsNamingBoth()
+        => Messages(o => { o.LeaseDuration = TimeSpan.FromSeconds(30); o.LeaseRenewalInterval = TimeSpan.FromSeconds(11); })
+            .Should().Contain(m => m.StartsWith("Status workflow 'work': LeaseRenewalInterval must be more than zero and at most a third of LeaseDuration (00:00:30)", StringComparison.Ordinal));
+
+    [Fact]
+    public void Validate_LeaseUnderOneSecond_FailsNamingLeaseDuration()
+        => Messages(o => o.LeaseDuration = TimeSpan.FromMilliseconds(500))
+            .Should().Contain(m => m.StartsWith("Status workflow 'work': LeaseDuration must be at least one second", StringComparison.Ordinal));
 
     [Theory]
     [InlineData(0)]

@@ -6,6 +6,7 @@ using ScraperSky.Pipeline;
 using ScraperSky.Pipeline.Configuration;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Hosting;
+using ScraperSky.Pipeline.Processing;
 using ScraperSky.Pipeline.Scheduling;
 using ScraperSky.Pipeline.WakeUp;
 
@@ -54,7 +55,8 @@ public static class StatusWorkflowServiceCollectionExtensions
             sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>()));
+            sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>(),
+            sp.GetService<SqlClock>()));
 
         // Code configures first; configuration and then the environment are applied after every Configure action.
         var options = services.AddOptions<StatusWorkflowOptions>(name);

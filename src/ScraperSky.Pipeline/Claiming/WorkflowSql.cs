@@ -24,6 +24,8 @@ internal sealed class WorkflowSql
     public const string KindsParameter = "kinds";
     public const string ReasonsParameter = "reasons";
     public const string DelaysParameter = "delays";
+    public const string TokensParameter = "tokens";
+    public const string PidParameter = "pid";
 
     /// <summary>Outcome kinds as sent in <see cref="KindsParameter"/>.</summary>
     public const short CompletedKind = 0;
@@ -79,16 +81,17 @@ internal sealed class WorkflowSql
 
             var ours = $"t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = @{TokenParameter}";
 
-            // The fence is written as a join condition (it mentions o), not as a filter on t alone: a claim token is a
-            // value the statistics have never seen, so as a filter the planner estimates one matching row of t, puts
-            // t first and scans all of unnest's rows for each of t's (quadratic: 0.5 s per outcome statement at batch
-            // 1000). As a join condition it leaves the plan to the key join: unnest first, each row found by the key.
-            var oursJoined = $"(CASE WHEN o.key IS NOT NULL THEN t.{d.StatusColumn} END) = {l.Processing} AND (CASE WHEN o.key IS NOT NULL THEN t.{claimedBy} END) = @{TokenParameter}";
+            // One statement serves outcomes of any number of claims: each outcome row carries its claim token, and the
+            // fence (the row is still processing under that token) is a join condition on it, so the plan stays a key
+            // lookup per outcome row (a token as a filter on t alone has no statistics and once gave a quadratic plan).
+            // A terminal outcome resets the attempt count, so a row queued again later starts with a fresh budget; a
+            // snooze or a release gives its attempt back.
+            var leaseOutcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}, @{TokensParameter}) AS o(key, kind, reason, delay, token) WHERE t.{key} = o.key";
             WriteLeaseOutcomes =
                 $"UPDATE {d.Table} AS t SET {status}, " +
-                $"{attempts} = CASE WHEN {keepsError} THEN t.{attempts} - 1 ELSE t.{attempts} END, " +
+                $"{attempts} = CASE WHEN o.kind IN ({CompletedKind}, {ErrorKind}) THEN 0 WHEN {keepsError} THEN t.{attempts} - 1 ELSE t.{attempts} END, " +
                 $"{lease} = NULL, {claimedBy} = NULL{error}{next}{updated} " +
-                $"{outcomes} AND {oursJoined} RETURNING t.{key}";
+                $"{leaseOutcomes} AND t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = o.token RETURNING t.{key}";
 
             // SKIP LOCKED: when the item's own open transaction holds the row, this returns at once (0 rows) instead
             // of waiting on ourselves; the caller then extends within that transaction.
@@ -96,8 +99,18 @@ internal sealed class WorkflowSql
                 $"UPDATE {d.Table} AS t SET {lease} = {Now} + @{LeaseParameter} " +
                 $"WHERE t.{key} = ANY(ARRAY(SELECT c.{key} FROM {d.Table} AS c WHERE c.{key} = @{KeyParameter} FOR UPDATE SKIP LOCKED)) AND {ours}";
 
+            // The lease keeper: every row the host holds, in one statement. SKIP LOCKED so that the keeper never waits
+            // on a row an item has locked in its own transaction (the rescuer cannot take a locked row either).
+            RenewLeases =
+                $"UPDATE {d.Table} AS t SET {lease} = {Now} + @{LeaseParameter} " +
+                $"FROM unnest(@{KeysParameter}, @{TokensParameter}) AS h(key, token) " +
+                $"WHERE t.{key} = h.key AND t.{claimedBy} = h.token AND t.{d.StatusColumn} = {l.Processing} " +
+                $"AND t.{key} = ANY(ARRAY(SELECT c.{key} FROM {d.Table} AS c WHERE c.{key} = ANY(@{KeysParameter}) FOR UPDATE SKIP LOCKED))";
+
             ClaimedKeys = $"SELECT t.{key} FROM {d.Table} AS t WHERE {ours}";
 
+            // An expired lease ends as error after the last attempt (with the count in the error text) and its attempt
+            // count restarts, like every terminal outcome.
             var expiredError = d.ErrorColumn is null
                 ? string.Empty
                 : $", {d.ErrorColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 'lease expired after ' || t.{attempts} || ' attempts' ELSE t.{d.ErrorColumn} END";
@@ -110,6 +123,7 @@ internal sealed class WorkflowSql
                 $"expired AS (SELECT c.{key} FROM {d.Table} AS c WHERE (SELECT elected FROM leader) AND c.{d.StatusColumn} = {l.Processing} AND c.{lease} < {Now} " +
                 $"ORDER BY c.{lease} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
                 $"UPDATE {d.Table} AS t SET {d.StatusColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN {l.Error} ELSE {l.Queued} END, " +
+                $"{attempts} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 0 ELSE t.{attempts} END, " +
                 $"{lease} = NULL, {claimedBy} = NULL{expiredError}{updated} " +
                 $"FROM expired WHERE t.{key} = expired.{key} AND t.{d.StatusColumn} = {l.Processing} " +
                 $"RETURNING t.{key}, t.{d.StatusColumn} = {l.Error}";
@@ -152,6 +166,12 @@ internal sealed class WorkflowSql
 
     /// <summary>Extends one item's lease while it is still held by the claim token.</summary>
     public string? ExtendLease { get; }
+
+    /// <summary>Renews the leases of many rows (keys with their claim tokens) still held, skipping rows locked by their items.</summary>
+    public string? RenewLeases { get; }
+
+    /// <summary>Ends a backend (an abandoned item's transaction) on the server side.</summary>
+    public const string TerminateBackend = "SELECT pg_terminate_backend(@" + PidParameter + ") AS \"Value\"";
 
     /// <summary>Keys still held by a claim token.</summary>
     public string? ClaimedKeys { get; }

@@ -149,4 +149,19 @@ internal static partial class Log
 
     [LoggerMessage(1012, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} could not start (no database session); it goes back to the queue with its attempt given back.")]
     public static partial void ItemNotStarted(ILogger logger, Exception exception, string workflow, object? key);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Status workflow '{Workflow}': renewing the leases of {Held} held rows failed; the keeper tries again at its next interval.")]
+    public static partial void LeaseRenewalFailed(ILogger logger, Exception exception, string workflow, int held);
+
+    [LoggerMessage(1014, LogLevel.Error, "Status workflow '{Workflow}': {Count} outcomes could not be written; their rows stay processing until their leases run out, then the rescuer returns them and counts the attempt.")]
+    public static partial void OutcomesNotWritten(ILogger logger, Exception exception, string workflow, int count);
+
+    [LoggerMessage(1015, LogLevel.Error, "Status workflow '{Workflow}': the database refused item {Key}'s outcome; the attempt counts as failed and the row becomes {Replacement}.")]
+    public static partial void OutcomeRefused(ILogger logger, Exception exception, string workflow, object? key, string replacement);
+
+    [LoggerMessage(1016, LogLevel.Error, "Status workflow '{Workflow}': item {Key}'s processor ignored its cancellation and was abandoned; its transaction was ended on the server (backend {Backend}: {Ended}) and its session refuses further commands.")]
+    public static partial void ItemAbandoned(ILogger logger, string workflow, object? key, int? backend, bool ended);
+
+    [LoggerMessage(1017, LogLevel.Information, "Status workflow '{Workflow}': the run stopped at MaxBatchesPerRun ({MaxBatches}) with rows still queued; it runs again at once.")]
+    public static partial void RunAgainWithBacklog(ILogger logger, string workflow, int maxBatches);
 }

@@ -43,6 +43,12 @@ internal abstract class StatusWorkflow : IDisposable
     /// <param name="stopping">Signalled when no new batch or item should start.</param>
     /// <param name="abort">Signalled when work in flight must end now; passed to processors.</param>
     public abstract Task<WorkflowRunResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping, CancellationToken abort);
+
+    /// <summary>Gets the workflow's lease rescuer (lease columns only); available after <see cref="Resolve"/>.</summary>
+    public abstract Maintenance.LeaseRescuer? Rescuer { get; }
+
+    /// <summary>Gets the workflow's current settings.</summary>
+    public abstract StatusWorkflowOptions Options { get; }
 }
 
 /// <summary>The typed runtime of a workflow over <typeparamref name="TEntity"/>.</summary>
@@ -53,14 +59,16 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<StatusWorkflowOptions> _options;
+    private readonly SqlClock? _sqlClock;
     private WorkflowDefinition? _definition;
     private RunJobLoop<TEntity>? _loop;
     private volatile bool _schemaChecked;
     private QueueDepthSource? _queueDepth;
 
-    public StatusWorkflow(StatusWorkflowRegistration registration, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IOptionsMonitor<StatusWorkflowOptions> options)
+    public StatusWorkflow(StatusWorkflowRegistration registration, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IOptionsMonitor<StatusWorkflowOptions> options, SqlClock? sqlClock = null)
         : base(registration)
     {
+        _sqlClock = sqlClock;
         _scopes = scopes;
         _logger = loggers.CreateLogger("ScraperSky.Pipeline.StatusWorkflow");
         _time = time;
@@ -91,7 +99,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
             throw WorkflowDefinitionResolver.Misconfigured(Registration, "UseProcessor", $"processor '{Registration.ProcessorType.Name}' could not be resolved.");
         }
 
-        _loop = new RunJobLoop<TEntity>(definition, _scopes, _logger, _time);
+        _loop = new RunJobLoop<TEntity>(definition, _scopes, _logger, _time, () => _options.Get(Name), _sqlClock);
         _definition = definition;
         _queueDepth = new QueueDepthSource(CountQueuedAsync, () => _options.Get(Name).Interval, _time);
         PipelineTelemetry.RegisterQueueDepth(Name, _queueDepth);
@@ -100,8 +108,13 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
     /// <summary>Gets the workflow's queue-depth gauge source; available after <see cref="Resolve"/>.</summary>
     internal QueueDepthSource? QueueDepth => _queueDepth;
 
+    public override Maintenance.LeaseRescuer? Rescuer => Loop.Rescuer;
+
+    public override StatusWorkflowOptions Options => _options.Get(Name);
+
     public override void Dispose()
     {
+        _loop?.Dispose();
         if (_queueDepth is not null)
         {
             PipelineTelemetry.UnregisterQueueDepth(Name, _queueDepth);
@@ -152,15 +165,5 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
         return await _loop!.RunAsync(options, jobId, stopping, abort).ConfigureAwait(false);
     }
 
-    private async Task<long> CountQueuedAsync(CancellationToken cancellationToken)
-    {
-        var scope = _scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
-        {
-            var db = (DbContext)scope.ServiceProvider.GetRequiredService(Registration.ContextType);
-            var sql = _loop!.Sql.QueueDepth;
-            var counts = await db.Database.SqlQueryRaw<long>(sql).ToListAsync(cancellationToken).ConfigureAwait(false);
-            return counts.Single();
-        }
-    }
+    private Task<long> CountQueuedAsync(CancellationToken cancellationToken) => _loop!.Store.CountQueuedAsync(cancellationToken);
 }

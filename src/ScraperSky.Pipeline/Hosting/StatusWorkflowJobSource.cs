@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using ScraperSky.Pipeline.Configuration;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Diagnostics;
+using ScraperSky.Pipeline.Maintenance;
 using ScraperSky.Pipeline.Scheduling;
 using ScraperSky.Pipeline.WakeUp;
 
@@ -24,6 +25,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
     private readonly IEnvironmentVariables _environment;
     private readonly JobScheduler _scheduler;
     private readonly WakeSignals _wakeSignals;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     public StatusWorkflowJobSource(
@@ -33,8 +35,10 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
         IEnvironmentVariables environment,
         JobScheduler scheduler,
         WakeSignals wakeSignals,
+        TimeProvider time,
         ILogger<StatusWorkflowJobSource> logger)
     {
+        _time = time;
         _scheduler = scheduler;
         _wakeSignals = wakeSignals;
         _workflows = workflows.ToList();
@@ -85,14 +89,28 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
                 _wakeSignals.For(workflow.Name).Connect(() => _scheduler.Wake(jobId, WakeSignal.MinimumSpacing));
             }
 
-            jobs.Add(new JobDefinition(jobId, JobSchedule.From(options), context => RunAsync(workflow, jobId, context), $"status workflow '{workflow.Name}'"));
+            var due = new DueRetries();
+            jobs.Add(new JobDefinition(jobId, JobSchedule.From(options), context => RunAsync(workflow, jobId, due, context), $"status workflow '{workflow.Name}'"));
+            if (options.Mode == ClaimMode.Lease && workflow.Rescuer is { } rescuer)
+            {
+                // The rescuer is a maintenance job of its own: its period follows the lease, not the workflow's interval,
+                // and it is visible (and can be paused or run now) like any job.
+                var schedule = JobSchedule.From(options) with { Interval = LeaseRescuer.Period(options), MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero };
+                jobs.Add(new JobDefinition(LeaseRescuer.JobId(jobId), schedule, context => RescueAsync(workflow, rescuer, context), $"lease rescuer of status workflow '{workflow.Name}'"));
+            }
         }
 
         return jobs;
     }
 
+    private static async Task<int> RescueAsync(StatusWorkflow workflow, LeaseRescuer rescuer, ScheduledJobContext context)
+    {
+        var result = await rescuer.RescueAsync(workflow.Options, context.CancellationToken).ConfigureAwait(false);
+        return result.Requeued + result.Failed;
+    }
+
     /// <summary>One scheduled run: the loop until the queue is empty; the items reported are the rows claimed.</summary>
-    private async Task<int> RunAsync(StatusWorkflow workflow, string jobId, ScheduledJobContext context)
+    private async Task<int> RunAsync(StatusWorkflow workflow, string jobId, DueRetries due, ScheduledJobContext context)
     {
         // Read per run, so that a changed batch size applies to the next run; the schedule is fixed at start-up.
         var options = _options.Get(workflow.Name);
@@ -105,6 +123,19 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
         else
         {
             Log.RunFinished(_logger, workflow.Name, result.Claimed, result.Completed, result.Failed, result.Batches, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        if (result.StoppedAtBatchLimit)
+        {
+            // Rows are still queued: run again as soon as this run ends, rather than a whole interval later.
+            Log.RunAgainWithBacklog(_logger, workflow.Name, options.MaxBatchesPerRun);
+            _scheduler.Wake(jobId, TimeSpan.Zero);
+        }
+
+        // Retries and snoozes this host wrote wake the workflow when they fall due, not at the next safety poll.
+        if (due.Next(result.DueTimes, _time.GetUtcNow()) is { } next)
+        {
+            _scheduler.WakeAt(jobId, next);
         }
 
         return result.Claimed;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Diagnostics;
@@ -17,25 +16,25 @@ internal sealed class AtomicBatch<TEntity>
     where TEntity : class
 {
     private readonly WorkflowDefinition _definition;
-    private readonly WorkflowSql _sql;
+    private readonly WorkflowStore<TEntity> _store;
     private readonly KeyReader<TEntity> _keys;
     private readonly ItemInvoker<TEntity> _invoker;
-    private readonly WorkflowClock _clock;
     private readonly WorkflowTelemetry _telemetry;
     private readonly Func<TEntity, DateTimeOffset?>? _queuedAt;
     private readonly ILogger _logger;
 
-    public AtomicBatch(WorkflowDefinition definition, WorkflowSql sql, KeyReader<TEntity> keys, ItemInvoker<TEntity> invoker, WorkflowClock clock, WorkflowTelemetry telemetry, Func<TEntity, DateTimeOffset?>? queuedAt, ILogger logger)
+    public AtomicBatch(WorkflowDefinition definition, WorkflowStore<TEntity> store, KeyReader<TEntity> keys, ItemInvoker<TEntity> invoker, WorkflowTelemetry telemetry, Func<TEntity, DateTimeOffset?>? queuedAt, ILogger logger)
     {
         _telemetry = telemetry;
         _queuedAt = queuedAt;
         _definition = definition;
-        _sql = sql;
+        _store = store;
         _keys = keys;
         _invoker = invoker;
-        _clock = clock;
         _logger = logger;
     }
+
+    private TimeProvider Time => _store.Clock.Time;
 
     public async Task<BatchResult> RunAsync(IServiceScope scope, StatusWorkflowOptions options, string jobId, CancellationToken stopping, CancellationToken abort)
     {
@@ -51,11 +50,11 @@ internal sealed class AtomicBatch<TEntity>
             var claimStarted = Stopwatch.GetTimestamp();
             using (var claimActivity = _telemetry.StartClaim(jobId, options.BatchSize))
             {
-                claim = await ClaimAsync(db, options.BatchSize, abort).ConfigureAwait(false);
+                claim = await _store.ClaimAtomicAsync(db, options.BatchSize, abort).ConfigureAwait(false);
                 _telemetry.Claimed(claimActivity, claim.Items.Count + claim.Unreadable.Count, claimStarted);
             }
 
-            _telemetry.QueueLag(claim.Items, _queuedAt, _clock.Time.GetUtcNow());
+            _telemetry.QueueLag(claim.Items, _queuedAt, Time.GetUtcNow());
             if (claim.Items.Count == 0 && claim.Unreadable.Count == 0)
             {
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -70,7 +69,8 @@ internal sealed class AtomicBatch<TEntity>
             }
 
             var snoozedWithoutNextAttempt = false;
-            using var deadline = new ItemDeadline(_clock.Time, abort);
+            using var deadline = new ItemDeadline(Time, abort);
+            TimeSpan? earliestDelay = null;
             foreach (var item in claim.Items)
             {
                 if (stopping.IsCancellationRequested)
@@ -102,74 +102,37 @@ internal sealed class AtomicBatch<TEntity>
                     await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
                     var culprit = new OutcomeBatch(_keys.CreateArray(1));
                     culprit.Add(key, WorkflowSql.ErrorKind, attempt.Reason);
-                    await WriteAsync(db, culprit).ConfigureAwait(false);
+                    await _store.WriteAtomicOutcomesAsync(db, culprit).ConfigureAwait(false);
                     Log.BatchAbortedByItem(_logger, _definition.Name, key);
                     var aborted = new WorkflowRunResult(1, 1, 0, 1);
                     _telemetry.Outcomes(aborted);
                     return new BatchResult(aborted, ClaimAgain: true);
                 }
 
-                if (attempt.Returned && attempt.Result.Kind == ItemResultKind.Completed)
+                // Atomic batches keep no attempt count: a retry request or a failure ends the item as error.
+                var decision = OutcomePolicy.Decide(attempt, attemptNumber: 1, options, countsAttempts: false, random: 0);
+                outcomes.Add(key, decision.Kind, decision.Reason, decision.Delay);
+                if (decision.IsDue)
                 {
-                    outcomes.Add(key, WorkflowSql.CompletedKind);
-                }
-                else if (attempt.Returned && attempt.Result.Kind == ItemResultKind.Snooze)
-                {
-                    outcomes.Add(key, WorkflowSql.SnoozeKind, delay: attempt.Result.Delay ?? TimeSpan.Zero);
                     snoozedWithoutNextAttempt |= _definition.NextAttemptColumn is null;
-                }
-                else
-                {
-                    // Atomic batches keep no attempt count: a retry request or a failure ends the item as error.
-                    outcomes.Add(key, WorkflowSql.ErrorKind, attempt.Reason ?? "failed");
+                    earliestDelay = earliestDelay is { } e && e < decision.Delay ? e : decision.Delay;
                 }
             }
 
             if (outcomes.Count > 0)
             {
                 using var outcomeActivity = _telemetry.StartOutcomes(outcomes.Count);
-                await WriteAsync(db, outcomes).ConfigureAwait(false);
+                await _store.WriteAtomicOutcomesAsync(db, outcomes).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
 
             // A snoozed row without a next-attempt column is claimable at once; end the run rather than spin on it.
-            var batch = new WorkflowRunResult(1, outcomes.Count, outcomes.Completed, outcomes.Failed) { Retried = outcomes.Retried };
+            // With one, the row is due its delay after the commit, at the latest.
+            IReadOnlyCollection<DateTimeOffset>? due = earliestDelay is { } delay && _definition.NextAttemptColumn is not null ? [BatchLedger.DueTime(Time.GetUtcNow() + delay)] : null;
+            var batch = new WorkflowRunResult(1, outcomes.Count, outcomes.Completed, outcomes.Failed) { Retried = outcomes.Retried, DueTimes = due };
             _telemetry.Outcomes(batch);
             return new BatchResult(batch, ClaimAgain: false, EndRun: snoozedWithoutNextAttempt);
         }
-    }
-
-    private async Task<Claim<TEntity>> ClaimAsync(DbContext db, int batchSize, CancellationToken abort)
-    {
-        try
-        {
-            var items = await db.Set<TEntity>()
-                .FromSqlRaw(_sql.AtomicClaim, ClaimParameters(batchSize))
-                .AsNoTracking()
-                .ToListAsync(abort)
-                .ConfigureAwait(false);
-            return new Claim<TEntity>(items, []);
-        }
-        catch (Exception ex) when (RowReader.IsMaterializationFailure(ex))
-        {
-            // A claimed row cannot be read (a NULL in a required column, a value the model cannot hold). The failure
-            // happened in this process, so the transaction still stands: claim keys, then read rows one at a time.
-            Log.UnreadableRowInBatch(_logger, ex, _definition.Name);
-            var keys = await RowReader.ReadKeysAsync(db, _sql.AtomicClaimKeys, ClaimParameters(batchSize), abort).ConfigureAwait(false);
-            return await RowReader.ReadOneByOneAsync<TEntity>(db, _sql, keys, abort).ConfigureAwait(false);
-        }
-    }
-
-    private NpgsqlParameter[] ClaimParameters(int batchSize)
-    {
-        NpgsqlParameter[] parameters = [new(WorkflowSql.BatchSizeParameter, batchSize), _clock.NowParameter()];
-        return _definition.Filter is { } filter ? [.. parameters, .. filter.CreateParameters()] : parameters;
-    }
-
-    private Task<int> WriteAsync(DbContext db, OutcomeBatch outcomes)
-    {
-        var parameters = new List<object>(outcomes.ToParameters()) { _clock.NowParameter() };
-        return db.Database.ExecuteSqlRawAsync(_sql.WriteAtomicOutcomes, parameters, CancellationToken.None);
     }
 }

@@ -60,6 +60,7 @@ internal sealed class ItemInvoker<TEntity>
         Exception? failure = null;
         ItemResult result = default;
         var abandoned = false;
+        int? backend = null;
         bool touched;
         using (var handle = ItemScope.Enter(db, _definition.Name, isolation))
         {
@@ -103,6 +104,12 @@ internal sealed class ItemInvoker<TEntity>
             }
 
             touched = handle.Scope.TouchedDatabase;
+            if (abandoned)
+            {
+                // From now on the processor's own flow still sees this scope: its commands are refused.
+                handle.Scope.Abandoned = true;
+                backend = handle.Scope.BackendProcessId;
+            }
         }
 
         if (abandoned)
@@ -110,8 +117,8 @@ internal sealed class ItemInvoker<TEntity>
             // The processor may still use the session: leave it alone. Walked away from because the host is stopping,
             // it is a stop (the row goes back to the queue), not a failed attempt.
             return abort.IsCancellationRequested
-                ? new ItemAttempt(key, default, null, Touched: true, Stopped: true, TimedOut: false, Abandoned: true, Reason: null)
-                : new ItemAttempt(key, default, null, Touched: true, Stopped: false, TimedOut: true, Abandoned: true, Reason: TimedOutReason(timeout));
+                ? new ItemAttempt(key, default, null, Touched: true, Stopped: true, TimedOut: false, Abandoned: true, Reason: null) { BackendProcessId = backend }
+                : new ItemAttempt(key, default, null, Touched: true, Stopped: false, TimedOut: true, Abandoned: true, Reason: TimedOutReason(timeout)) { BackendProcessId = backend };
         }
 
         db.ChangeTracker.Clear();
@@ -156,6 +163,9 @@ internal sealed class ItemInvoker<TEntity>
 /// <param name="Reason">The error text of a failure or timeout, or the result's own reason.</param>
 internal readonly record struct ItemAttempt(object? Key, ItemResult Result, Exception? Failure, bool Touched, bool Stopped, bool TimedOut, bool Abandoned, string? Reason)
 {
+    /// <summary>Gets the server process of an abandoned item's open transaction, which the loop ends on the server side.</summary>
+    public int? BackendProcessId { get; init; }
+
     /// <summary>Whether the processor returned a result (rather than throwing, timing out or being stopped).</summary>
     public bool Returned => Failure is null && !TimedOut && !Abandoned && !Stopped;
 }

@@ -39,6 +39,15 @@ internal sealed class ItemScope
     /// <summary>Whether the processor sent a command (so the item's savepoint exists when <see cref="UseSavepoint"/>).</summary>
     public bool TouchedDatabase { get; set; }
 
+    /// <summary>The server process of the item's own transaction (lease mode), recorded when it began.</summary>
+    public int? BackendProcessId { get; set; }
+
+    /// <summary>
+    /// Set when the loop walked away from a processor that ignored its cancellation: every later command through its
+    /// session is refused, so nothing it does afterwards reopens a connection and autocommits.
+    /// </summary>
+    public bool Abandoned { get; set; }
+
     /// <summary>Enters a scope for the current asynchronous flow; dispose the returned handle to leave it.</summary>
     public static Handle Enter(DbContext context, string workflowName, ItemIsolation isolation)
     {

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace ScraperSky.Pipeline.Processing;
 
@@ -144,8 +145,16 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
         }
     }
 
+    internal static PipelineException AbandonedCommandRefused(string workflowName)
+        => new($"Status workflow '{workflowName}': this item was abandoned after it ignored its cancellation (its timeout passed, or the host stopped); its session refuses further commands, and nothing it does now is saved.");
+
     private static ItemScope? FirstCommandOfItem(CommandEventData eventData)
     {
+        if (ItemScope.Current is { Abandoned: true } abandoned && ReferenceEquals(abandoned.Context, eventData.Context))
+        {
+            throw AbandonedCommandRefused(abandoned.WorkflowName);
+        }
+
         if (ItemScope.Current is { TouchedDatabase: false } scope && ReferenceEquals(scope.Context, eventData.Context))
         {
             scope.TouchedDatabase = true;
@@ -175,6 +184,7 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
         try
         {
             command.Transaction = scope.Context.Database.BeginTransaction().GetDbTransaction();
+            scope.BackendProcessId = (command.Connection as NpgsqlConnection)?.ProcessID;
         }
         finally
         {
@@ -205,6 +215,7 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
         {
             var transaction = await scope.Context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             command.Transaction = transaction.GetDbTransaction();
+            scope.BackendProcessId = (command.Connection as NpgsqlConnection)?.ProcessID;
         }
         finally
         {

@@ -13,13 +13,18 @@ internal sealed class OutcomeBatch
     private readonly short[] _kinds;
     private readonly string?[] _reasons;
     private readonly TimeSpan[] _delays;
+    private readonly string?[]? _tokens;
 
-    public OutcomeBatch(Array keys)
+    /// <summary>Creates a batch for up to <paramref name="keys"/>' length outcomes.</summary>
+    /// <param name="keys">An empty array of the key's provider type, as long as the batch can get.</param>
+    /// <param name="withTokens">Whether each outcome carries its claim token (lease mode: outcomes of several claims in one statement).</param>
+    public OutcomeBatch(Array keys, bool withTokens = false)
     {
         _keys = keys;
         _kinds = new short[keys.Length];
         _reasons = new string?[keys.Length];
         _delays = new TimeSpan[keys.Length];
+        _tokens = withTokens ? new string?[keys.Length] : null;
     }
 
     public int Count { get; private set; }
@@ -32,8 +37,13 @@ internal sealed class OutcomeBatch
 
     public object? KeyAt(int index) => _keys.GetValue(index);
 
-    public void Add(object? key, short kind, string? reason = null, TimeSpan delay = default)
+    public void Add(object? key, short kind, string? reason = null, TimeSpan delay = default, string? token = null)
     {
+        if (_tokens is not null)
+        {
+            _tokens[Count] = token;
+        }
+
         _keys.SetValue(key, Count);
         _kinds[Count] = kind;
         _reasons[Count] = reason;
@@ -61,8 +71,10 @@ internal sealed class OutcomeBatch
         var kinds = _kinds;
         var reasons = _reasons;
         var delays = _delays;
+        var tokens = _tokens;
         if (Count < _keys.Length)
         {
+            tokens = _tokens?[..Count];
             keys = Array.CreateInstance(_keys.GetType().GetElementType()!, Count);
             Array.Copy(_keys, keys, Count);
             kinds = _kinds[..Count];
@@ -70,12 +82,13 @@ internal sealed class OutcomeBatch
             delays = _delays[..Count];
         }
 
-        return
+        NpgsqlParameter[] parameters =
         [
             new NpgsqlParameter(WorkflowSql.KeysParameter, keys),
             new NpgsqlParameter(WorkflowSql.KindsParameter, kinds),
             new NpgsqlParameter(WorkflowSql.ReasonsParameter, reasons),
             new NpgsqlParameter(WorkflowSql.DelaysParameter, delays),
         ];
+        return tokens is null ? parameters : [.. parameters, new NpgsqlParameter(WorkflowSql.TokensParameter, tokens)];
     }
 }

@@ -3,49 +3,56 @@ using Microsoft.Extensions.Logging;
 using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Diagnostics;
-using ScraperSky.Pipeline.Maintenance;
 
 namespace ScraperSky.Pipeline.Processing;
 
 /// <summary>
-/// The generic run-job-loop of the seeds: claim a batch, process each item, record the outcomes, repeat until the
-/// queue is empty, the batch limit is reached or stopping is requested. Lease-mode runs first return expired leases.
+/// The generic run-job-loop: claim a batch, process each item, record the outcomes, repeat until the queue is empty,
+/// the batch limit is reached or stopping is requested. It owns the workflow's store and, in lease mode, the lease
+/// keeper and the completer that outlive single batches. The rescuer is a maintenance job of its own.
 /// </summary>
-internal sealed class RunJobLoop<TEntity>
+internal sealed class RunJobLoop<TEntity> : IDisposable
     where TEntity : class
 {
     private readonly IServiceScopeFactory _scopes;
     private readonly AtomicBatch<TEntity> _atomic;
     private readonly LeaseBatch<TEntity>? _lease;
-    private readonly LeaseRescuer? _rescuer;
+    private readonly LeaseKeeper<TEntity>? _keeper;
+    private readonly LeaseCompleter<TEntity>? _completer;
 
-    public RunJobLoop(WorkflowDefinition definition, IServiceScopeFactory scopes, ILogger logger, TimeProvider time)
+    public RunJobLoop(WorkflowDefinition definition, IServiceScopeFactory scopes, ILogger logger, TimeProvider time, Func<StatusWorkflowOptions> options, SqlClock? sqlClock = null)
     {
         _scopes = scopes;
-        Sql = new WorkflowSql(definition);
-        Clock = new WorkflowClock(time);
+        Store = new WorkflowStore<TEntity>(definition, new WorkflowClock(time, sqlClock), scopes, logger);
         Telemetry = new WorkflowTelemetry(definition.Name);
         var keys = new KeyReader<TEntity>(definition);
         var invoker = new ItemInvoker<TEntity>(definition, logger, time);
         var queuedAt = definition.UpdatedAtColumn is null
             ? null
             : KeyReader<TEntity>.TimestampGetter(definition.OptionalColumns.Single(c => c.Column == definition.UpdatedAtColumn).Property);
-        _atomic = new AtomicBatch<TEntity>(definition, Sql, keys, invoker, Clock, Telemetry, queuedAt, logger);
+        _atomic = new AtomicBatch<TEntity>(definition, Store, keys, invoker, Telemetry, queuedAt, logger);
         if (Sql.LeaseClaim is not null)
         {
-            _lease = new LeaseBatch<TEntity>(definition, Sql, keys, invoker, Clock, scopes, Telemetry, queuedAt, logger);
-            _rescuer = new LeaseRescuer(definition, Sql, Clock, scopes, Telemetry, logger);
+            _keeper = new LeaseKeeper<TEntity>(Store, keys, definition.Name, logger);
+            _completer = new LeaseCompleter<TEntity>(Store, keys, _keeper, options, time, definition.Name, logger);
+            _lease = new LeaseBatch<TEntity>(definition, Store, keys, invoker, _keeper, _completer, Telemetry, queuedAt, logger);
+            Rescuer = new Maintenance.LeaseRescuer(definition, Store, Telemetry, logger);
         }
     }
 
-    public WorkflowSql Sql { get; }
+    public WorkflowStore<TEntity> Store { get; }
 
-    public WorkflowClock Clock { get; }
+    public WorkflowSql Sql => Store.Sql;
+
+    public WorkflowClock Clock => Store.Clock;
 
     public WorkflowTelemetry Telemetry { get; }
 
     /// <summary>Gets the lease rescuer, when the workflow has lease columns.</summary>
-    public LeaseRescuer? Rescuer => _rescuer;
+    public Maintenance.LeaseRescuer? Rescuer { get; }
+
+    /// <summary>Gets the lease keeper, when the workflow has lease columns.</summary>
+    internal LeaseKeeper<TEntity>? Keeper => _keeper;
 
     /// <summary>Runs batches until the queue is empty, <see cref="StatusWorkflowOptions.MaxBatchesPerRun"/> or stopping.</summary>
     /// <param name="options">The workflow's settings for this run.</param>
@@ -56,14 +63,11 @@ internal sealed class RunJobLoop<TEntity>
     {
         var total = default(WorkflowRunResult);
         var lease = options.Mode == ClaimMode.Lease;
-        if (lease)
+        var batches = 0;
+        var lastWasFull = false;
+        while (batches < options.MaxBatchesPerRun && !stopping.IsCancellationRequested)
         {
-            var rescued = await _rescuer!.RescueIfDueAsync(options, abort).ConfigureAwait(false);
-            total = total with { Rescued = rescued.Requeued + rescued.Failed, Failed = rescued.Failed };
-        }
-
-        for (var batch = 0; batch < options.MaxBatchesPerRun && !stopping.IsCancellationRequested; batch++)
-        {
+            batches++;
             BatchResult result;
             if (lease)
             {
@@ -79,12 +83,20 @@ internal sealed class RunJobLoop<TEntity>
             }
 
             total += result.Outcome;
-            if (result.EndRun || (!result.ClaimAgain && result.Outcome.Claimed < options.BatchSize))
+            lastWasFull = result.ClaimAgain || result.Outcome.Claimed >= options.BatchSize;
+            if (result.EndRun || !lastWasFull)
             {
+                lastWasFull = false;
                 break;
             }
         }
 
-        return total;
+        return total with { StoppedAtBatchLimit = lastWasFull && batches >= options.MaxBatchesPerRun && !stopping.IsCancellationRequested };
+    }
+
+    public void Dispose()
+    {
+        _completer?.Dispose();
+        _keeper?.Dispose();
     }
 }

@@ -16,12 +16,20 @@ internal readonly record struct WorkflowRunResult(int Batches, int Claimed, int 
     /// <summary>Gets the expired leases returned to the queue by the rescuer during the run.</summary>
     public int Rescued { get; init; }
 
+    /// <summary>Gets when (host time) the rows this run retried or snoozed become claimable, if any (rounded up to 50 ms).</summary>
+    public IReadOnlyCollection<DateTimeOffset>? DueTimes { get; init; }
+
+    /// <summary>Gets whether the run stopped at <c>MaxBatchesPerRun</c> with a full last batch, so rows are probably still queued.</summary>
+    public bool StoppedAtBatchLimit { get; init; }
+
     public static WorkflowRunResult operator +(WorkflowRunResult a, WorkflowRunResult b)
         => new(a.Batches + b.Batches, a.Claimed + b.Claimed, a.Completed + b.Completed, a.Failed + b.Failed)
         {
             Retried = a.Retried + b.Retried,
             Lost = a.Lost + b.Lost,
             Rescued = a.Rescued + b.Rescued,
+            DueTimes = a.DueTimes is { } x && b.DueTimes is { } y ? [.. x, .. y] : a.DueTimes ?? b.DueTimes,
+            StoppedAtBatchLimit = a.StoppedAtBatchLimit || b.StoppedAtBatchLimit,
         };
 }
 

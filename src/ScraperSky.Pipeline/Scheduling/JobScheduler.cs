@@ -327,6 +327,42 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the job run at <paramref name="at"/> (a retry falls due then), without moving its interval grid; nothing
+    /// happens if a run is due sooner anyway. A paused or backing-off job ignores it, as does an unknown id.
+    /// </summary>
+    internal void WakeAt(string jobId, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            if (_state != State.Running || !_jobs.TryGetValue(jobId, out var job) || job.Paused || job.BackingOff)
+            {
+                return;
+            }
+
+            var now = _time.GetUtcNow();
+            if (at <= now)
+            {
+                if (job.Running >= job.Schedule.MaxInstances)
+                {
+                    job.WakePending = true;
+                    return;
+                }
+
+                ScheduleWake(job, TimeSpan.Zero, now);
+                return;
+            }
+
+            if (at >= job.NextRun || (job.WakeRun is { } pending && pending <= at))
+            {
+                return;
+            }
+
+            job.WakeRun = at;
+            Arm(job, now);
+        }
+    }
+
     // Under the lock.
     private void ScheduleWake(ScheduledJob job, TimeSpan spacing, DateTimeOffset now)
     {

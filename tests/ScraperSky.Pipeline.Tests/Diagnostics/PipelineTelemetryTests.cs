@@ -47,6 +47,7 @@ public sealed class PipelineTelemetryTests(SchemaFixture db) : IClassFixture<Sch
         await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, time: time, name: name);
         harness.LeaseScript.Body = (item, _, _) => item.Id == 1 ? throw new InvalidOperationException("flaky") : ValueTask.FromResult(ItemResult.Completed);
 
+        await harness.Workflow(name).Rescuer!.RescueAsync(harness.Options(name), CancellationToken.None);
         await harness.RunAsync(name);
 
         metrics.Sum("scrapersky.pipeline.items.rescued").Should().Be(1);

@@ -34,7 +34,9 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         });
         if (time is not null)
         {
+            // The fake clock also drives the SQL's now(): leases and retry times move when the test advances it.
             services.AddSingleton(time);
+            services.AddSingleton(new SqlClock(time));
         }
 
         services.AddSingleton<ProcessorScript>();

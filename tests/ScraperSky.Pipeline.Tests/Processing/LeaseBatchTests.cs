@@ -24,7 +24,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
         var result = await harness.RunAsync();
 
         result.Completed.Should().Be(4);
-        (await db.Database.ScalarAsync<long>("SELECT count(*) FROM lease_items WHERE status = 'Completed' AND attempts = 1 AND lease_expires_at IS NULL AND claimed_by IS NULL AND updated_at IS NOT NULL")).Should().Be(4);
+        (await db.Database.ScalarAsync<long>("SELECT count(*) FROM lease_items WHERE status = 'Completed' AND attempts = 0 AND lease_expires_at IS NULL AND claimed_by IS NULL AND updated_at IS NOT NULL")).Should().Be(4);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
         secondDelay.Should().BeInRange(60, 120, "the second retry doubles the delay, with equal jitter");
         last.Completed.Should().Be(1);
         harness.LeaseScript.Calls.Should().HaveCount(3);
-        (await db.Database.ScalarAsync<string>("SELECT status::text || '/' || attempts || '/' || coalesce(error, '-') FROM lease_items")).Should().Be("Completed/3/-");
+        (await db.Database.ScalarAsync<string>("SELECT status::text || '/' || attempts || '/' || coalesce(error, '-') FROM lease_items")).Should().Be("Completed/0/-", "a terminal outcome restarts the attempt count");
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
         var second = await harness.RunAsync();
 
         second.Claimed.Should().Be(1, "a zero retry delay makes the item claimable again at once");
-        (await db.Database.ScalarAsync<string>("SELECT status::text || '/' || attempts || '/' || error FROM lease_items")).Should().Be("Error/2/remote 503 (gave up after 2 attempts)");
+        (await db.Database.ScalarAsync<string>("SELECT status::text || '/' || attempts || '/' || error FROM lease_items")).Should().Be("Error/0/remote 503 (gave up after 2 attempts)", "a terminal outcome restarts the attempt count; the error says how many were made");
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
 
         await harness.RunAsync();
 
-        (await db.Database.ScalarAsync<string>("SELECT status::text || '/' || attempts || '/' || error FROM lease_items")).Should().Be("Error/1/not a sitemap");
+        (await db.Database.ScalarAsync<string>("SELECT status::text || '/' || attempts || '/' || error FROM lease_items")).Should().Be("Error/0/not a sitemap");
     }
 
     [Fact]
@@ -351,7 +351,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
         await harness.RunAsync(stopping: stopping.Token);
 
         (await db.Database.ScalarAsync<string>("SELECT string_agg(status::text || '/' || attempts || '/' || (claimed_by IS NULL), ',' ORDER BY id) FROM lease_items"))
-            .Should().Be("Completed/1/true,Queued/0/true,Queued/0/true,Queued/0/true");
+            .Should().Be("Completed/0/true,Queued/0/true,Queued/0/true,Queued/0/true");
     }
 
     [Fact]
@@ -422,12 +422,13 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
 
         (await harness.RunAsync()).Claimed.Should().Be(0, "the dead worker's leases have not expired yet");
         time.Advance(TimeSpan.FromMinutes(6));
+        var rescued = await workflow.Rescuer!.RescueAsync(harness.Options(), CancellationToken.None);
         var result = await harness.RunAsync();
 
-        result.Rescued.Should().Be(3);
+        rescued.Requeued.Should().Be(3);
         result.Completed.Should().Be(3);
         (await db.Database.ScalarAsync<long>("SELECT count(*) FROM executions")).Should().Be(3);
-        (await db.Database.ScalarAsync<string>("SELECT string_agg(status::text || '/' || attempts, ',' ORDER BY id) FROM lease_items")).Should().Be("Completed/2,Completed/2,Completed/2");
+        (await db.Database.ScalarAsync<string>("SELECT string_agg(status::text || '/' || attempts, ',' ORDER BY id) FROM lease_items")).Should().Be("Completed/0,Completed/0,Completed/0");
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -57,7 +57,7 @@ public sealed class ConnectionKilledTests(SchemaFixture db) : IClassFixture<Sche
     }
 
     [Fact]
-    public async Task RunAsync_LeaseConnectionKilledBeforeBatchedOutcomes_RowsRescuedAfterTheLeaseAndCompleted()
+    public async Task RunAsync_LeaseConnectionKilledBeforeBatchedOutcomes_CompleterWritesThemOnAFreshConnection()
     {
         await db.SeedAsync("lease_items", 5);
         var time = new FakeTimeProvider(Start);
@@ -80,19 +80,12 @@ public sealed class ConnectionKilledTests(SchemaFixture db) : IClassFixture<Sche
             return ValueTask.FromResult(ItemResult.Completed);
         };
 
-        var failure = await Record.ExceptionAsync(() => harness.RunAsync().WaitAsync(Ceiling));
-        var afterKill = await db.Database.CountByStatusAsync("lease_items");
-        var early = await harness.RunAsync().WaitAsync(Ceiling);
-        time.Advance(TimeSpan.FromMinutes(6));
-        var afterLease = await harness.RunAsync().WaitAsync(Ceiling);
+        var result = await harness.RunAsync().WaitAsync(Ceiling);
 
         killer.Killed.Should().Be(1);
-        failure.Should().NotBeNull();
-        afterKill.Should().Equal(new Dictionary<string, long> { ["Processing"] = 5 });
-        early.Claimed.Should().Be(0, "the claims stand until their lease expires");
-        afterLease.Rescued.Should().Be(5);
-        afterLease.Completed.Should().Be(5);
-        (await db.Database.ScalarAsync<string>("SELECT string_agg(DISTINCT status::text || '/' || attempts, ',') FROM lease_items")).Should().Be("Completed/2");
+        result.Completed.Should().Be(5, "a lost connection is transient: the completer writes the outcomes again on a new one");
+        processed.Should().Be(5, "no item runs twice");
+        (await db.Database.ScalarAsync<string>("SELECT string_agg(DISTINCT status::text || '/' || attempts, ',') FROM lease_items")).Should().Be("Completed/0");
     }
 
     [Fact]

@@ -192,6 +192,7 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
         {
             var services = Services(logs);
             services.AddSingleton(time);
+            services.AddSingleton(new SqlClock(time));
             services.AddDbContext<LeaseWorkDb>(o => PooledTestDatabase.Use(o, connectionString));
             services.AddStatusWorkflow<LeaseItem, JobStatus>("work", w => w
                 .UseDbContext<LeaseWorkDb>()

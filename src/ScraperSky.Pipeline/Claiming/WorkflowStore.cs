@@ -1,0 +1,249 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ScraperSky.Pipeline.Definition;
+using ScraperSky.Pipeline.Diagnostics;
+using ScraperSky.Pipeline.Processing;
+
+namespace ScraperSky.Pipeline.Claiming;
+
+/// <summary>
+/// The one place that runs the workflow's statements against the application's table, through typed methods: claims
+/// in both modes, outcomes, lease renewal, the rescue, the queue count, and ending an abandoned item's backend. The
+/// SQL text comes from <see cref="WorkflowSql"/>; sessions come from the workflow's DbContext type, either the caller's
+/// (inside its transaction) or a short-lived one of the store's own.
+/// </summary>
+internal sealed class WorkflowStore<TEntity> : IWorkflowStore
+    where TEntity : class
+{
+    private readonly WorkflowDefinition _definition;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger _logger;
+
+    public WorkflowStore(WorkflowDefinition definition, WorkflowClock clock, IServiceScopeFactory scopes, ILogger logger)
+    {
+        _definition = definition;
+        _scopes = scopes;
+        _logger = logger;
+        Clock = clock;
+        Sql = new WorkflowSql(definition);
+    }
+
+    public WorkflowSql Sql { get; }
+
+    public WorkflowClock Clock { get; }
+
+    /// <summary>Opens a short-lived session of the workflow's DbContext type; dispose the scope to end it.</summary>
+    public (AsyncServiceScope Scope, DbContext Db) OpenSession()
+    {
+        var scope = _scopes.CreateAsyncScope();
+        return (scope, (DbContext)scope.ServiceProvider.GetRequiredService(_definition.Registration.ContextType));
+    }
+
+    /// <summary>Atomic batch: locks up to <paramref name="batchSize"/> claimable rows in the session's open transaction and reads them.</summary>
+    public async Task<Claim<TEntity>> ClaimAtomicAsync(DbContext db, int batchSize, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var items = await db.Set<TEntity>()
+                .FromSqlRaw(Sql.AtomicClaim, AtomicClaimParameters(batchSize))
+                .AsNoTracking()
+                .ToListAsync(cancellationToken)
+                .ConfigureAwait(false);
+            return new Claim<TEntity>(items, []);
+        }
+        catch (Exception ex) when (RowReader.IsMaterializationFailure(ex))
+        {
+            // A claimed row cannot be read (a NULL in a required column, a value the model cannot hold). The failure
+            // happened in this process, so the transaction still stands: claim keys, then read rows one at a time.
+            Log.UnreadableRowInBatch(_logger, ex, _definition.Name);
+            var keys = await RowReader.ReadKeysAsync(db, Sql.AtomicClaimKeys, AtomicClaimParameters(batchSize), cancellationToken).ConfigureAwait(false);
+            return await RowReader.ReadOneByOneAsync<TEntity>(db, Sql, keys, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Lease mode: marks up to <paramref name="batchSize"/> rows processing under <paramref name="token"/> (one short statement) and reads them.</summary>
+    public async Task<Claim<TEntity>> ClaimLeaseAsync(DbContext db, int batchSize, TimeSpan lease, string token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var items = await db.Set<TEntity>()
+                .FromSqlRaw(Sql.LeaseClaim!, LeaseClaimParameters(batchSize, lease, token))
+                .AsNoTracking()
+                .ToListAsync(cancellationToken)
+                .ConfigureAwait(false);
+            return new Claim<TEntity>(items, []);
+        }
+        catch (Exception ex) when (RowReader.IsMaterializationFailure(ex))
+        {
+            // The claim committed but a row cannot be read: find what this token holds and read rows one at a time.
+            Log.UnreadableRowInBatch(_logger, ex, _definition.Name);
+            var keys = await RowReader.ReadKeysAsync(db, Sql.ClaimedKeys!, [new NpgsqlParameter(WorkflowSql.TokenParameter, token)], cancellationToken).ConfigureAwait(false);
+            return await RowReader.ReadOneByOneAsync<TEntity>(db, Sql, keys, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Atomic batch: writes the batch's outcomes in the session's open transaction, in one statement.</summary>
+    public Task<int> WriteAtomicOutcomesAsync(DbContext db, OutcomeBatch outcomes)
+    {
+        var parameters = new List<object>(outcomes.ToParameters()) { Clock.NowParameter() };
+        return db.Database.ExecuteSqlRawAsync(Sql.WriteAtomicOutcomes, parameters, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Lease mode: writes outcomes (each with its claim token) in one statement on <paramref name="db"/> — in its open
+    /// transaction, if any — only for rows still held by that token; returns the keys written.
+    /// </summary>
+    public Task<List<object?>> WriteLeaseOutcomesAsync(DbContext db, OutcomeBatch outcomes, CancellationToken cancellationToken)
+    {
+        var parameters = new List<NpgsqlParameter>(outcomes.ToParameters()) { Clock.NowParameter() };
+        return RowReader.ReadKeysAsync(db, Sql.WriteLeaseOutcomes!, parameters, cancellationToken);
+    }
+
+    /// <summary>Lease mode: <see cref="WriteLeaseOutcomesAsync(DbContext, OutcomeBatch, CancellationToken)"/> on a session of the store's own.</summary>
+    public async Task<List<object?>> WriteLeaseOutcomesAsync(OutcomeBatch outcomes, CancellationToken cancellationToken)
+    {
+        var (scope, db) = OpenSession();
+        await using (scope.ConfigureAwait(false))
+        {
+            return await WriteLeaseOutcomesAsync(db, outcomes, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Extends one row's lease while <paramref name="token"/> still holds it; false if it does not, or the row is locked.</summary>
+    public async Task<bool> ExtendLeaseAsync(DbContext db, object? key, string token, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var affected = await db.Database.ExecuteSqlRawAsync(
+            Sql.ExtendLease!,
+            [
+                new NpgsqlParameter(WorkflowSql.KeyParameter, key),
+                new NpgsqlParameter(WorkflowSql.TokenParameter, token),
+                new NpgsqlParameter(WorkflowSql.LeaseParameter, duration),
+                Clock.NowParameter(),
+            ],
+            cancellationToken).ConfigureAwait(false);
+        return affected == 1;
+    }
+
+    /// <summary>Renews the leases of the rows held (keys with their tokens) in one statement; returns how many were renewed.</summary>
+    public async Task<int> RenewLeasesAsync(Array keys, string[] tokens, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var (scope, db) = OpenSession();
+        await using (scope.ConfigureAwait(false))
+        {
+            return await db.Database.ExecuteSqlRawAsync(
+                Sql.RenewLeases!,
+                [
+                    new NpgsqlParameter(WorkflowSql.KeysParameter, keys),
+                    new NpgsqlParameter(WorkflowSql.TokensParameter, tokens),
+                    new NpgsqlParameter(WorkflowSql.LeaseParameter, duration),
+                    Clock.NowParameter(),
+                ],
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends a backend on the server side (its open transaction rolls back and its locks go); true if it was ended.</summary>
+    public async Task<bool> TerminateBackendAsync(int processId, CancellationToken cancellationToken)
+    {
+        var (scope, db) = OpenSession();
+        await using (scope.ConfigureAwait(false))
+        {
+            var ended = await db.Database
+                .SqlQueryRaw<bool>(WorkflowSql.TerminateBackend, new NpgsqlParameter(WorkflowSql.PidParameter, processId))
+                .ToListAsync(cancellationToken)
+                .ConfigureAwait(false);
+            return ended.Count == 1 && ended[0];
+        }
+    }
+
+    /// <summary>One rescue statement: up to <paramref name="chunkSize"/> expired leases back to the queue, or to error after the last attempt.</summary>
+    public async Task<(int Requeued, int Failed)> RescueChunkAsync(DbContext db, long lockKey, int chunkSize, int maxAttempts, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RescueChunkOnOpenConnectionAsync(db, lockKey, chunkSize, maxAttempts, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(int Requeued, int Failed)> RescueChunkOnOpenConnectionAsync(DbContext db, long lockKey, int chunkSize, int maxAttempts, CancellationToken cancellationToken)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandText = Sql.Rescue!;
+            command.Parameters.Add(new NpgsqlParameter(WorkflowSql.LockParameter, lockKey));
+            command.Parameters.Add(new NpgsqlParameter(WorkflowSql.BatchSizeParameter, chunkSize));
+            command.Parameters.Add(new NpgsqlParameter(WorkflowSql.MaxAttemptsParameter, maxAttempts));
+            command.Parameters.Add(Clock.NowParameter());
+            var requeued = 0;
+            var failed = 0;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (reader.GetBoolean(1))
+                    {
+                        failed++;
+                    }
+                    else
+                    {
+                        requeued++;
+                    }
+                }
+            }
+
+            return (requeued, failed);
+        }
+    }
+
+    /// <summary>Counts the queued rows (the queue-depth gauge).</summary>
+    public async Task<long> CountQueuedAsync(CancellationToken cancellationToken)
+    {
+        var (scope, db) = OpenSession();
+        await using (scope.ConfigureAwait(false))
+        {
+            var counts = await db.Database.SqlQueryRaw<long>(Sql.QueueDepth).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return counts.Single();
+        }
+    }
+
+    private NpgsqlParameter[] AtomicClaimParameters(int batchSize)
+    {
+        NpgsqlParameter[] parameters = [new(WorkflowSql.BatchSizeParameter, batchSize), Clock.NowParameter()];
+        return _definition.Filter is { } filter ? [.. parameters, .. filter.CreateParameters()] : parameters;
+    }
+
+    private NpgsqlParameter[] LeaseClaimParameters(int batchSize, TimeSpan lease, string token)
+    {
+        NpgsqlParameter[] parameters =
+        [
+            new(WorkflowSql.BatchSizeParameter, batchSize),
+            new(WorkflowSql.LeaseParameter, lease),
+            new(WorkflowSql.TokenParameter, token),
+            Clock.NowParameter(),
+        ];
+        return _definition.Filter is { } filter ? [.. parameters, .. filter.CreateParameters()] : parameters;
+    }
+}
+
+/// <summary>The statements of a workflow's store that do not depend on its entity type (maintenance, counts).</summary>
+internal interface IWorkflowStore
+{
+    WorkflowSql Sql { get; }
+
+    WorkflowClock Clock { get; }
+
+    (AsyncServiceScope Scope, DbContext Db) OpenSession();
+
+    Task<(int Requeued, int Failed)> RescueChunkAsync(DbContext db, long lockKey, int chunkSize, int maxAttempts, CancellationToken cancellationToken);
+
+    Task<long> CountQueuedAsync(CancellationToken cancellationToken);
+}

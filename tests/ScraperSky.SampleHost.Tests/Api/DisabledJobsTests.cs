@@ -74,8 +74,8 @@ public sealed class DisabledJobsTests(DisabledJobsTests.Host host) : IClassFixtu
         var body = await host.Api.GetFromJsonAsync<JsonElement>("/health");
 
         var pipeline = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "scrapersky-pipeline");
-        pipeline.GetProperty("data").EnumerateObject().Select(p => p.Name).Should().Equal("job:process_pending_jobs");
-        pipeline.GetProperty("description").GetString().Should().StartWith("1 job(s)");
+        pipeline.GetProperty("data").EnumerateObject().Select(p => p.Name).Should().Equal("job:process_pending_jobs", "job:process_pending_jobs:rescue");
+        pipeline.GetProperty("description").GetString().Should().StartWith("2 job(s)", "the workflow and its rescuer");
     }
 
     private static JsonElement Job(JsonElement jobs, string jobId) => jobs.EnumerateArray().Single(j => j.GetProperty("jobId").GetString() == jobId);

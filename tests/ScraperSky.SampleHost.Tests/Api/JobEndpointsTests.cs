@@ -188,7 +188,7 @@ public sealed class JobEndpointsTests(JobEndpointsTests.Host host) : IClassFixtu
         var pipeline = checks["scrapersky-pipeline"];
         pipeline.GetProperty("status").GetString().Should().Be("Healthy");
         var data = pipeline.GetProperty("data");
-        data.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(SchedulerJobIds.Select(id => "job:" + id));
+        data.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(SchedulerJobIds.SelectMany(id => new[] { "job:" + id, "job:" + id + ":rescue" }), "every lease-mode workflow has a rescuer job beside it");
         foreach (var job in data.EnumerateObject())
         {
             job.Value.GetProperty("state").GetString().Should().BeOneOf("Scheduled", "Running");

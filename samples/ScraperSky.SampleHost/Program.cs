@@ -4,10 +4,11 @@ using ScraperSky.SampleHost.FixtureWeb;
 using ScraperSky.SampleHost.Hosting;
 
 // The sample host: ScraperSky's four scheduler jobs on the library, with the fixture web and the API. Without
-// SCRAPERSKY_PG_CONNECTION it runs on a throwaway PostgreSQL of its own, removed on exit.
+// SCRAPERSKY_PG_CONNECTION it runs on a throwaway PostgreSQL of its own, removed on exit (installing PostgreSQL's
+// server package first when it is missing and the host runs as root with apt-get).
 var options = SampleHostOptions.Parse(args);
 var connectionString = Environment.GetEnvironmentVariable("SCRAPERSKY_PG_CONNECTION");
-await using var throwaway = string.IsNullOrWhiteSpace(connectionString) ? await ThrowawayPostgres.StartAsync() : null;
+await using var throwaway = string.IsNullOrWhiteSpace(connectionString) ? await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { InstallServerIfMissing = true }) : null;
 connectionString = throwaway?.ConnectionString ?? connectionString!;
 
 await using var app = await SampleApp.CreateAsync(options, connectionString);

@@ -2,7 +2,9 @@ namespace ScraperSky.Pipeline.Testing;
 
 /// <summary>
 /// Thrown by <see cref="ThrowawayPostgres.StartAsync"/> when PostgreSQL's server programs (<c>initdb</c>, <c>pg_ctl</c>,
-/// <c>postgres</c>) cannot be found and were not installed automatically. The message says how to install them.
+/// <c>postgres</c>) cannot be found and were not installed. The message says where it looked, which package to install
+/// and how, and how to let <see cref="ThrowawayPostgres"/> install it
+/// (<see cref="ThrowawayPostgresOptions.InstallServerIfMissing"/>).
 /// </summary>
 public sealed class PostgresNotInstalledException : Exception
 {
@@ -40,9 +42,11 @@ public sealed class PostgresNotInstalledException : Exception
         }
 
         return what
-            + " To install them on Debian/Ubuntu, run as root: apt-get update && apt-get install -y postgresql"
+            + $" To install them on Debian/Ubuntu, run as root: apt-get update && apt-get install -y {PostgresInstaller.Package}"
             + " (elsewhere, install PostgreSQL's server package, or set ThrowawayPostgresOptions.BinDirectory to the folder"
             + " holding initdb and pg_ctl)."
+            + " To let ThrowawayPostgres install it itself when run as root with apt-get (in a CI container, say), set"
+            + " ThrowawayPostgresOptions.InstallServerIfMissing = true."
             + $" To use an existing server instead, set the environment variable {ConnectionEnvironmentVariable} to its"
             + " connection string.";
     }

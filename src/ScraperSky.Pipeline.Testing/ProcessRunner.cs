@@ -59,7 +59,7 @@ internal static class ProcessRunner
         Task<string> stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         try
         {
-            await process.WaitForExitAsync(ct);
+            await process.WaitForExitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -67,7 +67,7 @@ internal static class ProcessRunner
             throw;
         }
 
-        return new ProcessResult(commandLine, process.ExitCode, await DrainAsync(stdout), await DrainAsync(stderr));
+        return new ProcessResult(commandLine, process.ExitCode, await DrainAsync(stdout).ConfigureAwait(false), await DrainAsync(stderr).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -218,7 +218,7 @@ internal static class ProcessRunner
     {
         try
         {
-            return await read.WaitAsync(DrainTimeout);
+            return await read.WaitAsync(DrainTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

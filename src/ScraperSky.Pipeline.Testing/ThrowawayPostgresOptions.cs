@@ -19,12 +19,14 @@ public sealed class ThrowawayPostgresOptions
     public int MaxConnections { get; set; } = 200;
 
     /// <summary>
-    /// Whether to install PostgreSQL when its server programs are missing. Default <see langword="true"/>: when the process
-    /// runs as root on a machine with <c>apt-get</c>, it runs <c>apt-get update</c> and then
-    /// <c>apt-get install -y postgresql</c>, saying so on standard error. Otherwise, or when this is
-    /// <see langword="false"/>, <see cref="ThrowawayPostgres.StartAsync"/> throws <see cref="PostgresNotInstalledException"/>.
+    /// Whether <see cref="ThrowawayPostgres.StartAsync"/> may install PostgreSQL's server package when its programs are
+    /// missing. Default <see langword="false"/>: it never changes the machine and throws
+    /// <see cref="PostgresNotInstalledException"/>, whose message says what to install. Set <see langword="true"/> in a
+    /// disposable environment (a CI container, a development VM) to let it run <c>apt-get update</c> and then
+    /// <c>apt-get install -y postgresql</c>, saying so on standard error; that needs root and <c>apt-get</c> (Debian,
+    /// Ubuntu), otherwise it throws <see cref="PostgresNotInstalledException"/> all the same.
     /// </summary>
-    public bool AutoInstall { get; set; } = true;
+    public bool InstallServerIfMissing { get; set; }
 
     /// <summary>
     /// Extra server settings, each passed as <c>-c name=value</c> after the built-in ones, so they override them
@@ -38,4 +40,22 @@ public sealed class ThrowawayPostgresOptions
     /// <see cref="ThrowawayPostgres.FindBinDirectory"/>.
     /// </summary>
     public string? BinDirectory { get; set; }
+
+    /// <summary>Checks the values that <see cref="ThrowawayPostgres.StartAsync"/> would otherwise pass to the server.</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    internal void Validate()
+    {
+        if (MaxConnections < 1)
+        {
+            throw new ArgumentException($"MaxConnections must be at least 1, not {MaxConnections}.", "options");
+        }
+
+        foreach (string name in ServerSettings?.Keys ?? Enumerable.Empty<string>())
+        {
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.'))
+            {
+                throw new ArgumentException($"Server setting name '{name}' may contain only letters, digits, '_' and '.'.", "options");
+            }
+        }
+    }
 }

@@ -29,4 +29,43 @@ public sealed class ScheduledJobContext
 
     /// <summary>Gets the token signalled when work in flight must end now (the host's shutdown timeout has passed).</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// Makes a context for a unit test of a scheduled job, the way the scheduler would for one run, without a host or
+    /// scheduler: <c>await job.ExecuteAsync(ScheduledJobContext.ForTest(services))</c>. The scheduler makes its own
+    /// contexts; production code has no use for this.
+    /// </summary>
+    /// <param name="services">
+    /// The run's services (<see cref="Services"/>), e.g. a scope of the test's own service provider; the test disposes it.
+    /// <see langword="null"/> (the default) for a provider with no services, whose <c>GetRequiredService</c> throws.
+    /// </param>
+    /// <param name="jobId">The <see cref="JobId"/>; default <c>test</c>.</param>
+    /// <param name="scheduledTime">The <see cref="ScheduledTime"/>; <see langword="null"/> (the default) for the current time.</param>
+    /// <param name="stoppingToken">The <see cref="StoppingToken"/>; signal it to test how the job winds down.</param>
+    /// <param name="cancellationToken">The <see cref="CancellationToken"/>; signal it to test an abort.</param>
+    /// <returns>The context.</returns>
+    /// <exception cref="ArgumentException"><paramref name="jobId"/> is empty or white space.</exception>
+    public static ScheduledJobContext ForTest(
+        IServiceProvider? services = null,
+        string jobId = "test",
+        DateTimeOffset? scheduledTime = null,
+        CancellationToken stoppingToken = default,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
+        return new ScheduledJobContext(
+            jobId,
+            scheduledTime ?? TimeProvider.System.GetUtcNow(),
+            services ?? NoServices.Instance,
+            stoppingToken,
+            cancellationToken);
+    }
+
+    /// <summary>A service provider with no services, for a test context made without one.</summary>
+    private sealed class NoServices : IServiceProvider
+    {
+        public static readonly NoServices Instance = new();
+
+        public object? GetService(Type serviceType) => null;
+    }
 }

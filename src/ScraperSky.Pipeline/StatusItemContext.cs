@@ -8,11 +8,21 @@ namespace ScraperSky.Pipeline;
 /// </summary>
 public sealed class StatusItemContext
 {
+    /// <summary>The workflow name (and job id) of a context made by <see cref="ForTest"/> unless the test names one.</summary>
+    private const string TestWorkflowName = "test";
+
+    private readonly DbContext? _dbContext;
+
     internal StatusItemContext(string workflowName, string jobId, DbContext dbContext, int attempt)
+        : this(workflowName, jobId, attempt, dbContext)
+    {
+    }
+
+    private StatusItemContext(string workflowName, string jobId, int attempt, DbContext? dbContext)
     {
         WorkflowName = workflowName;
         JobId = jobId;
-        DbContext = dbContext;
+        _dbContext = dbContext;
         Attempt = attempt;
     }
 
@@ -26,7 +36,10 @@ public sealed class StatusItemContext
     /// Gets the session (the same instance a processor can inject) whose transaction the loop began. Query and
     /// change entities through it; do not begin, commit or roll back transactions.
     /// </summary>
-    public DbContext DbContext { get; }
+    /// <exception cref="InvalidOperationException">The context was made by <see cref="ForTest"/> without a session.</exception>
+    public DbContext DbContext => _dbContext ?? throw new InvalidOperationException(
+        $"This StatusItemContext of workflow '{WorkflowName}' was made by StatusItemContext.ForTest without a DbContext; "
+        + "pass one (ForTest(dbContext: …)) to test a processor that uses the database.");
 
     /// <summary>Gets the attempt number of this item, starting at 1 (always 1 in atomic-batch mode).</summary>
     public int Attempt { get; }
@@ -46,4 +59,44 @@ public sealed class StatusItemContext
         => LeaseExtender is { } extend
             ? extend(duration, cancellationToken)
             : throw new InvalidOperationException($"Status workflow '{WorkflowName}' does not run in lease mode; only leases can be extended.");
+
+    /// <summary>
+    /// Makes a context for a unit test of a processor, the way the workflow loop would for one claimed item, without a
+    /// database, host or workflow: <c>await processor.ProcessAsync(item, StatusItemContext.ForTest(), ct)</c>. The
+    /// workflow loop makes its own contexts; production code has no use for this.
+    /// </summary>
+    /// <param name="dbContext">
+    /// The session <see cref="DbContext"/> returns; <see langword="null"/> (the default) for a processor that does not use
+    /// one, and then reading <see cref="DbContext"/> throws <see cref="InvalidOperationException"/>. No transaction is
+    /// begun on it, and nothing saves its changes: the test does what it needs with them.
+    /// </param>
+    /// <param name="attempt">The item's attempt number, from 1 (the default); a retried item in lease mode has 2 and up.</param>
+    /// <param name="extendLease">
+    /// What <see cref="ExtendLeaseAsync"/> does, as in lease mode: it receives the requested duration
+    /// (<see langword="null"/> for the workflow's) and returns whether the lease is still this worker's, e.g.
+    /// <c>(_, _) =&gt; Task.FromResult(false)</c> for a lease that was lost. <see langword="null"/> (the default) behaves as in
+    /// atomic-batch mode: <see cref="ExtendLeaseAsync"/> throws <see cref="InvalidOperationException"/>.
+    /// </param>
+    /// <param name="workflowName">The <see cref="WorkflowName"/>; default <c>test</c>.</param>
+    /// <param name="jobId">The <see cref="JobId"/>; <see langword="null"/> (the default) for <paramref name="workflowName"/>,
+    /// as the workflow loop does unless <see cref="StatusWorkflowOptions.JobId"/> is set.</param>
+    /// <returns>The context.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="attempt"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="workflowName"/> or <paramref name="jobId"/> is empty or white space.</exception>
+    public static StatusItemContext ForTest(
+        DbContext? dbContext = null,
+        int attempt = 1,
+        Func<TimeSpan?, CancellationToken, Task<bool>>? extendLease = null,
+        string workflowName = TestWorkflowName,
+        string? jobId = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(attempt, 1);
+        ArgumentException.ThrowIfNullOrWhiteSpace(workflowName);
+        if (jobId is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
+        }
+
+        return new StatusItemContext(workflowName, jobId ?? workflowName, attempt, dbContext) { LeaseExtender = extendLease };
+    }
 }

@@ -26,7 +26,7 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter output)
             $"(lease parallelism {settings.LeaseParallelism}, {settings.AtomicLoops} atomic loops each, batch {settings.BatchSize}, lease {settings.Lease.TotalSeconds} s), " +
             $"{settings.Kills} kills, {settings.Restarts} restarts, seed {settings.Seed}"));
 
-        await using var postgres = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { MaxConnections = 300 }, ct);
+        await using var postgres = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { MaxConnections = 300, InstallServerIfMissing = true }, ct);
         var connectionString = await postgres.CreateDatabaseAsync("chaos", ct);
         // The harness's own connections must not come from a pool a restart fills with dead sockets.
         var harnessConnection = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 }.ConnectionString;

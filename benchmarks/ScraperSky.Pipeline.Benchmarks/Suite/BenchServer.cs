@@ -42,6 +42,7 @@ internal sealed class BenchServer : IAsyncDisposable
                 new ThrowawayPostgresOptions
                 {
                     Durable = true,
+                    InstallServerIfMissing = true,
                     ServerSettings = new Dictionary<string, string>
                     {
                         ["shared_preload_libraries"] = "pg_stat_statements",

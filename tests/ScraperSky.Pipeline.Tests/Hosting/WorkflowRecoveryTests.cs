@@ -24,7 +24,7 @@ public sealed class WorkflowRecoveryTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await ThrowawayPostgres.StartAsync();
+        _server = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { InstallServerIfMissing = true });
         _connectionString = await _server.CreateDatabaseAsync();
         await ExecuteAsync(TestSchema.Ddl);
     }

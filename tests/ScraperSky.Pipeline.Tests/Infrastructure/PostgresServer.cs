@@ -39,7 +39,7 @@ public static class PostgresServer
             return new Server(null, external);
         }
 
-        var cluster = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { MaxConnections = 500 });
+        var cluster = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { MaxConnections = 500, InstallServerIfMissing = true });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Dispose();
         return new Server(cluster, cluster.ConnectionString);
     }

@@ -19,7 +19,7 @@ public sealed class DatabaseUnreachableTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await ThrowawayPostgres.StartAsync();
+        _server = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { InstallServerIfMissing = true });
         _connectionString = await _server.CreateDatabaseAsync();
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();

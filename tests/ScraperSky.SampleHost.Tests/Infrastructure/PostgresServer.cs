@@ -39,7 +39,7 @@ public static class PostgresServer
             return (null, external);
         }
 
-        var cluster = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions());
+        var cluster = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { InstallServerIfMissing = true });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Dispose();
         return (cluster, cluster.ConnectionString);
     }

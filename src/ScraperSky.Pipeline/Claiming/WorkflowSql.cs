@@ -115,12 +115,15 @@ internal sealed class WorkflowSql
                 ? string.Empty
                 : $", {d.ErrorColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 'lease expired after ' || t.{attempts} || ' attempts' ELSE t.{d.ErrorColumn} END";
 
+            // Only this workflow's rows: two workflows may share a table and its status column, told apart by filters.
+            var rescueFilter = d.Filter is null ? string.Empty : $" AND ({d.Filter.Sql})";
+
             // One statement, one round trip: the transaction-scoped advisory lock elects the rescuing host for the
             // statement's own transaction (so it works behind transaction-mode poolers); SKIP LOCKED keeps two
             // rescuers, or a rescuer and a worker writing its outcome, off each other's rows.
             Rescue =
                 $"WITH leader AS (SELECT pg_try_advisory_xact_lock(@{LockParameter}) AS elected), " +
-                $"expired AS (SELECT c.{key} FROM {d.Table} AS c WHERE (SELECT elected FROM leader) AND c.{d.StatusColumn} = {l.Processing} AND c.{lease} < {Now} " +
+                $"expired AS (SELECT c.{key} FROM {d.Table} AS c WHERE (SELECT elected FROM leader) AND c.{d.StatusColumn} = {l.Processing} AND c.{lease} < {Now}{rescueFilter} " +
                 $"ORDER BY c.{lease} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
                 $"UPDATE {d.Table} AS t SET {d.StatusColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN {l.Error} ELSE {l.Queued} END, " +
                 $"{attempts} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 0 ELSE t.{attempts} END, " +

@@ -182,6 +182,11 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
             command.Parameters.Add(new NpgsqlParameter(WorkflowSql.BatchSizeParameter, chunkSize));
             command.Parameters.Add(new NpgsqlParameter(WorkflowSql.MaxAttemptsParameter, maxAttempts));
             command.Parameters.Add(Clock.NowParameter());
+            if (_definition.Filter is { } filter)
+            {
+                command.Parameters.AddRange(filter.CreateParameters().ToArray());
+            }
+
             var requeued = 0;
             var failed = 0;
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -96,16 +96,22 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
                 // The rescuer is a maintenance job of its own: its period follows the lease, not the workflow's interval,
                 // and it is visible (and can be paused or run now) like any job.
                 var schedule = JobSchedule.From(options) with { Interval = LeaseRescuer.Period(options), MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero };
-                jobs.Add(new JobDefinition(LeaseRescuer.JobId(jobId), schedule, context => RescueAsync(workflow, rescuer, context), $"lease rescuer of status workflow '{workflow.Name}'"));
+                jobs.Add(new JobDefinition(LeaseRescuer.JobId(jobId), schedule, context => RescueAsync(workflow, rescuer, jobId, context), $"lease rescuer of status workflow '{workflow.Name}'"));
             }
         }
 
         return jobs;
     }
 
-    private static async Task<int> RescueAsync(StatusWorkflow workflow, LeaseRescuer rescuer, ScheduledJobContext context)
+    private async Task<int> RescueAsync(StatusWorkflow workflow, LeaseRescuer rescuer, string jobId, ScheduledJobContext context)
     {
         var result = await rescuer.RescueAsync(workflow.Options, context.CancellationToken).ConfigureAwait(false);
+        if (result.Requeued > 0)
+        {
+            // Rows are claimable again: the workflow need not wait for its next poll to take them.
+            _scheduler.Wake(jobId, TimeSpan.Zero);
+        }
+
         return result.Requeued + result.Failed;
     }
 

@@ -27,7 +27,7 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter output)
         {
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"slow work: each lease item sleeps {settings.WorkMin.TotalSeconds}–{settings.WorkMax.TotalSeconds} s under a {settings.Lease.TotalSeconds} s lease, item timeout {ItemTimeout.TotalSeconds} s, {settings.MaxAttempts} attempts"));
+                $"slow work: each lease item sleeps {settings.WorkMin.TotalSeconds}–{settings.WorkMax.TotalSeconds} s, {settings.BatchSize} per claim in {settings.LeaseParallelism} lane(s), under a {settings.Lease.TotalSeconds} s lease; item timeout {ItemTimeout.TotalSeconds} s, {settings.MaxAttempts} attempts"));
         }
 
         await using var postgres = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { MaxConnections = 300 }, ct);
@@ -120,9 +120,14 @@ internal sealed class ChaosRun(ChaosSettings settings, TextWriter output)
             $"executions: {lease.Executions + atomic.Executions} for {settings.Items} rows, {extra} extra; bound for {fleet.Kills} kills and {restarts} restarts × {settings.Workers} workers: {bound} ({(explained ? "explained" : "NOT explained by the faults")})"));
 
         var crashes = fleet.UnexpectedExits;
-        foreach (var crash in crashes)
+        foreach (var crash in crashes.Take(5))
         {
             output.WriteLine("worker crash: " + crash);
+        }
+
+        if (crashes.Count > 5)
+        {
+            output.WriteLine($"worker crash: … and {crashes.Count - 5} more");
         }
 
         var lost = lease.Lost + atomic.Lost;

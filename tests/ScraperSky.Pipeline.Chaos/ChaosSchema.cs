@@ -70,8 +70,11 @@ internal static class ChaosSchema
         await ExecuteAsync(connection, Indexes, ct);
     }
 
-    /// <summary>Rows not yet finished (queued or processing) in both tables, read through the partial indexes.</summary>
-    public static async Task<long> RemainingAsync(string connectionString, CancellationToken ct)
+    /// <summary>
+    /// Rows not yet finished (queued or processing) in both tables, read through the partial indexes; and whether any
+    /// processor call has started yet (the workers are up).
+    /// </summary>
+    public static async Task<(long Remaining, bool CallsStarted)> ProgressAsync(string connectionString, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
@@ -80,10 +83,13 @@ internal static class ChaosSchema
             SELECT (SELECT count(*) FROM lease_items WHERE status = 'Queued')
                  + (SELECT count(*) FROM lease_items WHERE status = 'Processing')
                  + (SELECT count(*) FROM atomic_items WHERE status = 'Queued')
-                 + (SELECT count(*) FROM atomic_items WHERE status = 'Processing')
+                 + (SELECT count(*) FROM atomic_items WHERE status = 'Processing'),
+                   EXISTS (SELECT 1 FROM attempts)
             """,
             connection);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetBoolean(1));
     }
 
     /// <summary>Stores the faults the harness fired, so that the verdict's queries can tell which calls a fault interrupted.</summary>
@@ -110,7 +116,7 @@ internal static class ChaosSchema
         var samples = new List<string>();
         await using (var lease = new NpgsqlCommand(
             $"""
-            SELECT id, status::text, attempts, extract(epoch FROM lease_expires_at - now())::float8, claimed_by,
+            SELECT id, status::text AS status_text, attempts, extract(epoch FROM lease_expires_at - now())::float8, claimed_by,
                    extract(epoch FROM next_attempt_at - now())::float8
             FROM lease_items WHERE status IN ('Queued', 'Processing')
             ORDER BY status DESC, lease_expires_at NULLS LAST, id LIMIT {limit}
@@ -130,7 +136,7 @@ internal static class ChaosSchema
         }
 
         await using var atomic = new NpgsqlCommand(
-            $"SELECT id, status::text FROM atomic_items WHERE status IN ('Queued', 'Processing') ORDER BY status DESC, id LIMIT {limit}", connection);
+            $"SELECT id, status::text AS status_text FROM atomic_items WHERE status IN ('Queued', 'Processing') ORDER BY status DESC, id LIMIT {limit}", connection);
         await using var atomicReader = await atomic.ExecuteReaderAsync(ct);
         while (await atomicReader.ReadAsync(ct))
         {

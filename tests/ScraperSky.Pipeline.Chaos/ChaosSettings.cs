@@ -34,6 +34,18 @@ internal sealed record ChaosSettings
     /// </summary>
     public TimeSpan StallWindow { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The stall window before the first processor call: starting the worker processes on a busy machine can take far
+    /// longer than the gap between two finished rows.
+    /// </summary>
+    public TimeSpan StartupWindow => StallWindow > TimeSpan.FromMinutes(3) ? StallWindow : TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// A self-test of the stall report: once this fraction of the rows finished, every worker is stopped with SIGSTOP
+    /// (a hung fleet) and no further fault fires; the run must end as a stall, not with lost rows.
+    /// </summary>
+    public double? FreezeAt { get; init; }
+
     public int Seed { get; init; } = Environment.TickCount;
 
     public int BatchSize { get; init; } = 50;
@@ -96,42 +108,60 @@ internal sealed record ChaosSettings
                 "--atomic-loops" => settings with { AtomicLoops = NextInt() },
                 "--timeout-seconds" => settings with { SafetyCap = TimeSpan.FromSeconds(NextInt()) },
                 "--stall-seconds" => settings with { StallWindow = TimeSpan.FromSeconds(NextInt()) },
+                "--lease-ms" => settings with { Lease = TimeSpan.FromMilliseconds(NextInt()) },
+                "--item-timeout-ms" => settings with { ItemTimeout = TimeSpan.FromMilliseconds(NextInt()) },
+                "--max-attempts" => settings with { MaxAttempts = NextInt() },
+                "--work-ms" => WithWork(settings, Next()),
+                "--freeze-at" => settings with { FreezeAt = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException(
                     $"Unknown argument '{args[i]}'. Use [--quick | --load | --slow] [--items N] [--workers K] [--kills K] [--restarts R] [--seed S] " +
-                    "[--batch B] [--lease-parallelism P] [--atomic-loops A] [--timeout-seconds T] [--stall-seconds W]."),
+                    "[--batch B] [--lease-parallelism P] [--atomic-loops A] [--timeout-seconds T] [--stall-seconds W] [--lease-ms L] [--item-timeout-ms T] " +
+                    "[--max-attempts M] [--work-ms MIN-MAX] [--freeze-at FRACTION]."),
             };
         }
 
         if (settings.Items < 2 || settings.Workers < 1 || settings.Kills < 0 || settings.Restarts < 0 || settings.BatchSize < 1
-            || settings.StallWindow <= TimeSpan.Zero || settings.SafetyCap <= TimeSpan.Zero)
+            || settings.StallWindow <= TimeSpan.Zero || settings.SafetyCap <= TimeSpan.Zero || settings.WorkMin < TimeSpan.Zero || settings.WorkMax < settings.WorkMin)
         {
-            throw new ArgumentException("Items must be at least 2, workers at least 1, batch at least 1, kills and restarts not negative, the stall window and the cap positive.");
+            throw new ArgumentException(
+                "Items must be at least 2, workers at least 1, batch at least 1, kills and restarts not negative, the stall window and the cap positive, " +
+                "the work's bounds not negative and in order.");
         }
 
         return settings;
     }
 
+    private static ChaosSettings WithWork(ChaosSettings settings, string range)
+    {
+        var bounds = range.Split('-');
+        var min = int.Parse(bounds[0], CultureInfo.InvariantCulture);
+        var max = bounds.Length > 1 ? int.Parse(bounds[1], CultureInfo.InvariantCulture) : min;
+        return settings with { WorkMin = TimeSpan.FromMilliseconds(min), WorkMax = TimeSpan.FromMilliseconds(max) };
+    }
+
     /// <summary>
-    /// The slow-work profile: every item sleeps 3–5 s (its simulated work) under a 2.5 s lease, four items per claim run
-    /// one after another (parallelism 1), so items wait in lanes and outlive the lease of their claim. Six worker
-    /// processes, 2 kills and 1 restart; a few attempts only, so that a run on an engine that throws work away still ends.
+    /// The slow-work profile: every item sleeps 1–2 s (its simulated work) under a 3 s lease, five items per claim run one
+    /// after another (parallelism 1), so items wait in lanes and their claim outlives its lease two or three times over.
+    /// Each item stays shorter than its 2.5 s timeout, which the options require to be shorter than the lease; items longer
+    /// than the lease are <c>--work-ms 3000-5000 --item-timeout-ms 30000</c> on an engine that allows it. Six worker
+    /// processes, 2 kills and 1 restart; four attempts, so that a run on an engine that throws work away still ends.
     /// </summary>
     private static ChaosSettings Slow => new()
     {
         Profile = "slow",
-        Items = 120,
+        Items = 300,
         Workers = 6,
         Kills = 2,
         Restarts = 1,
         SafetyCap = TimeSpan.FromMinutes(20),
         LeaseOnly = true,
         AtomicLoops = 0,
-        BatchSize = 4,
+        BatchSize = 5,
         LeaseParallelism = 1,
-        Lease = TimeSpan.FromSeconds(2.5),
-        ItemTimeout = TimeSpan.FromSeconds(30),
+        Lease = TimeSpan.FromSeconds(3),
+        ItemTimeout = TimeSpan.FromSeconds(2.5),
         MaxAttempts = 4,
-        WorkMin = TimeSpan.FromSeconds(3),
-        WorkMax = TimeSpan.FromSeconds(5),
+        WorkMin = TimeSpan.FromSeconds(1),
+        WorkMax = TimeSpan.FromSeconds(2),
     };
 }

@@ -27,7 +27,10 @@ internal sealed class RunDriver(ChaosSettings settings, TextWriter output, Throw
         var next = 0;
         var lastReport = TimeSpan.Zero;
         var bestFinished = -1L;
-        // The stall window runs from the last row finished or the end of the last fault, whichever is later.
+        var callsStarted = false;
+        var frozen = false;
+        // The stall window runs from the last row finished or the end of the last fault, whichever is later; until the
+        // first processor call starts, the longer start-up window applies.
         var lastAdvance = clock.Elapsed;
         var cap = clock.Elapsed + settings.SafetyCap;
         using var timer = new PeriodicTimer(PollPeriod);
@@ -37,7 +40,9 @@ internal sealed class RunDriver(ChaosSettings settings, TextWriter output, Throw
             long? remaining;
             try
             {
-                remaining = await ChaosSchema.RemainingAsync(connectionString, ct);
+                (var unfinished, var started) = await ChaosSchema.ProgressAsync(connectionString, ct);
+                remaining = unfinished;
+                callsStarted |= started;
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
@@ -60,7 +65,14 @@ internal sealed class RunDriver(ChaosSettings settings, TextWriter output, Throw
                     Say($"{finished} of {settings.Items} finished ({done:P0}), {fleet.Count} workers");
                 }
 
-                while (next < faults.Count && faults[next].At <= done)
+                if (!frozen && settings.FreezeAt is { } freezeAt && done >= freezeAt)
+                {
+                    fleet.FreezeAll();
+                    frozen = true;
+                    Say("SIGSTOP to every worker (--freeze-at): a hung fleet, which must end as a stall; no further fault fires");
+                }
+
+                while (!frozen && next < faults.Count && faults[next].At <= done)
                 {
                     await FireAsync(faults[next].Restart, ct);
                     lastAdvance = clock.Elapsed;
@@ -74,9 +86,12 @@ internal sealed class RunDriver(ChaosSettings settings, TextWriter output, Throw
                 }
             }
 
-            if (clock.Elapsed - lastAdvance >= settings.StallWindow)
+            var window = callsStarted ? settings.StallWindow : settings.StartupWindow;
+            if (clock.Elapsed - lastAdvance >= window)
             {
-                Say(string.Create(CultureInfo.InvariantCulture, $"STALL: no row finished for {(clock.Elapsed - lastAdvance).TotalSeconds:0} s (window {settings.StallWindow.TotalSeconds:0} s, no fault in progress)"));
+                Say(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"STALL: {(callsStarted ? "no row finished" : "no processor call started")} for {(clock.Elapsed - lastAdvance).TotalSeconds:0} s (window {window.TotalSeconds:0} s, no fault in progress)"));
                 return RunEnd.Stalled;
             }
 

@@ -145,6 +145,7 @@ internal sealed record ChaosSettings
     /// Each item stays shorter than its 2.5 s timeout, which the options require to be shorter than the lease; items longer
     /// than the lease are <c>--work-ms 3000-5000 --item-timeout-ms 30000</c> on an engine that allows it. Six worker
     /// processes, 2 kills and 1 restart; four attempts, so that a run on an engine that throws work away still ends.
+    /// Once the options have a lease renewal (keeper) period, the profile should set it to at most a tenth of the lease.
     /// </summary>
     private static ChaosSettings Slow => new()
     {

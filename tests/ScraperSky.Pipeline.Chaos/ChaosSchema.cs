@@ -1,111 +1,20 @@
-using Microsoft.EntityFrameworkCore;
+using System.Globalization;
 using Npgsql;
 
 namespace ScraperSky.Pipeline.Chaos;
 
-/// <summary>The status values of both chaos tables; as the PostgreSQL enum <c>chaos_status</c> their labels are the member names.</summary>
-internal enum ChaosStatus
-{
-    Queued,
-    Processing,
-    Completed,
-    Error,
-}
-
-/// <summary>A row of <c>lease_items</c>: processed in lease mode, with every lease column.</summary>
-internal sealed class LeaseItem
-{
-    public long Id { get; set; }
-
-    public ChaosStatus Status { get; set; }
-
-    public string? Error { get; set; }
-
-    public int Attempts { get; set; }
-
-    public DateTimeOffset? LeaseExpiresAt { get; set; }
-
-    public string? ClaimedBy { get; set; }
-
-    public DateTimeOffset? NextAttemptAt { get; set; }
-}
-
-/// <summary>A row of <c>atomic_items</c>: processed in atomic-batch mode.</summary>
-internal sealed class AtomicItem
-{
-    public long Id { get; set; }
-
-    public ChaosStatus Status { get; set; }
-
-    public string? Error { get; set; }
-}
-
-/// <summary>
-/// A row of the ledger, written by the processor through the loop's session, so it commits if and only if the item's
-/// outcome commits. Its primary key (mode, item) makes a second completion of an item fail instead of hiding.
-/// </summary>
-internal sealed class LedgerEntry
-{
-    public string Mode { get; set; } = string.Empty;
-
-    public long ItemId { get; set; }
-
-    public string Worker { get; set; } = string.Empty;
-}
-
-/// <summary>The worker's session over both tables and the ledger.</summary>
-internal sealed class ChaosDb(DbContextOptions<ChaosDb> options) : DbContext(options)
-{
-    // One translator for every context: EF Core compares options by value, and a fresh translator per context would
-    // make each context build an internal service provider of its own (an error after twenty of them).
-    private static readonly Npgsql.NameTranslation.NpgsqlNullNameTranslator LabelsAsNamed = new();
-
-    public static void Configure(DbContextOptionsBuilder options, string connectionString)
-        => options.UseNpgsql(connectionString, n => n.MapEnum<ChaosStatus>("chaos_status", nameTranslator: LabelsAsNamed));
-
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
-    {
-        modelBuilder.Entity<LeaseItem>(e =>
-        {
-            e.ToTable("lease_items");
-            e.HasKey(x => x.Id);
-            e.Property(x => x.Id).HasColumnName("id").ValueGeneratedNever();
-            e.Property(x => x.Status).HasColumnName("status");
-            e.Property(x => x.Error).HasColumnName("error");
-            e.Property(x => x.Attempts).HasColumnName("attempts");
-            e.Property(x => x.LeaseExpiresAt).HasColumnName("lease_expires_at");
-            e.Property(x => x.ClaimedBy).HasColumnName("claimed_by");
-            e.Property(x => x.NextAttemptAt).HasColumnName("next_attempt_at");
-        });
-        modelBuilder.Entity<AtomicItem>(e =>
-        {
-            e.ToTable("atomic_items");
-            e.HasKey(x => x.Id);
-            e.Property(x => x.Id).HasColumnName("id").ValueGeneratedNever();
-            e.Property(x => x.Status).HasColumnName("status");
-            e.Property(x => x.Error).HasColumnName("error");
-        });
-        modelBuilder.Entity<LedgerEntry>(e =>
-        {
-            e.ToTable("ledger");
-            e.HasKey(x => new { x.Mode, x.ItemId });
-            e.Property(x => x.Mode).HasColumnName("mode");
-            e.Property(x => x.ItemId).HasColumnName("item_id").ValueGeneratedNever();
-            e.Property(x => x.Worker).HasColumnName("worker");
-        });
-    }
-}
-
-/// <summary>The chaos database: DDL, seeding and the queries of the final verdict.</summary>
+/// <summary>The chaos database: DDL, seeding, the progress count, the faults of the run and the rows a stall left behind.</summary>
 internal static class ChaosSchema
 {
     public const string LeaseMode = "lease";
     public const string AtomicMode = "atomic";
 
     /// <summary>
-    /// Both work tables with the indexes the doctor asks for and room for HOT updates; the ledger; and the attempts table,
-    /// append-only and written outside the item's transaction, which counts executions (including those whose work
-    /// was rolled back by a kill or a restart).
+    /// Both work tables with the indexes the doctor asks for and room for HOT updates; the ledger; the append-only
+    /// <c>attempts</c> (one row per processor call, written when it starts) and <c>returns</c> (one row per call that
+    /// returned, slow profile only) tables, written outside the item's transaction so that calls whose work a fault
+    /// rolled back still count; the <c>faults</c> the harness fired; and <c>backwards</c>, where a trigger records every
+    /// row that left a finished status (an outcome overwritten, a finished row queued again).
     /// </summary>
     private const string Ddl = """
         CREATE TYPE chaos_status AS ENUM ('Queued', 'Processing', 'Completed', 'Error');
@@ -115,8 +24,28 @@ internal static class ChaosSchema
             WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
         CREATE TABLE atomic_items (id bigint PRIMARY KEY, status chaos_status NOT NULL DEFAULT 'Queued', error text)
             WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
-        CREATE TABLE ledger (mode text NOT NULL, item_id bigint NOT NULL, worker text NOT NULL, PRIMARY KEY (mode, item_id));
-        CREATE TABLE attempts (mode text NOT NULL, item_id bigint NOT NULL, worker text NOT NULL);
+        CREATE TABLE ledger (
+            mode text NOT NULL, item_id bigint NOT NULL, worker text NOT NULL, call_id uuid NOT NULL, PRIMARY KEY (mode, item_id));
+        CREATE TABLE attempts (
+            call_id uuid NOT NULL, mode text NOT NULL, item_id bigint NOT NULL, worker text NOT NULL,
+            started_at timestamptz NOT NULL DEFAULT clock_timestamp());
+        CREATE TABLE returns (
+            call_id uuid NOT NULL, claim text, lease_expires_at timestamptz, returned_at timestamptz NOT NULL DEFAULT clock_timestamp());
+        CREATE TABLE faults (kind text NOT NULL, worker text, started_at timestamptz NOT NULL, ended_at timestamptz NOT NULL);
+        CREATE TABLE backwards (
+            mode text NOT NULL, item_id bigint NOT NULL, old_status chaos_status NOT NULL, new_status chaos_status NOT NULL,
+            at timestamptz NOT NULL DEFAULT clock_timestamp());
+        CREATE FUNCTION record_backwards() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO backwards (mode, item_id, old_status, new_status) VALUES (TG_ARGV[0], OLD.id, OLD.status, NEW.status);
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER lease_items_backwards AFTER UPDATE ON lease_items FOR EACH ROW
+            WHEN (OLD.status IN ('Completed', 'Error') AND NEW.status IS DISTINCT FROM OLD.status)
+            EXECUTE FUNCTION record_backwards('lease');
+        CREATE TRIGGER atomic_items_backwards AFTER UPDATE ON atomic_items FOR EACH ROW
+            WHEN (OLD.status IN ('Completed', 'Error') AND NEW.status IS DISTINCT FROM OLD.status)
+            EXECUTE FUNCTION record_backwards('atomic');
         """;
 
     private const string Indexes = """
@@ -141,8 +70,11 @@ internal static class ChaosSchema
         await ExecuteAsync(connection, Indexes, ct);
     }
 
-    /// <summary>Rows not yet finished (queued or processing) in both tables, read through the partial indexes.</summary>
-    public static async Task<long> RemainingAsync(string connectionString, CancellationToken ct)
+    /// <summary>
+    /// Rows not yet finished (queued or processing) in both tables, read through the partial indexes; and whether any
+    /// processor call has started yet (the workers are up).
+    /// </summary>
+    public static async Task<(long Remaining, bool CallsStarted)> ProgressAsync(string connectionString, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
@@ -151,131 +83,79 @@ internal static class ChaosSchema
             SELECT (SELECT count(*) FROM lease_items WHERE status = 'Queued')
                  + (SELECT count(*) FROM lease_items WHERE status = 'Processing')
                  + (SELECT count(*) FROM atomic_items WHERE status = 'Queued')
-                 + (SELECT count(*) FROM atomic_items WHERE status = 'Processing')
+                 + (SELECT count(*) FROM atomic_items WHERE status = 'Processing'),
+                   EXISTS (SELECT 1 FROM attempts)
             """,
             connection);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
-    }
-
-    /// <summary>What the final check found in one table.</summary>
-    public static async Task<TableVerdict> InspectAsync(string connectionString, string table, string mode, int expected, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(
-            $"""
-            SELECT
-              (SELECT count(*) FROM {table}),
-              (SELECT count(*) FROM {table} WHERE status = 'Completed'),
-              (SELECT count(*) FROM {table} WHERE status = 'Error' AND coalesce(error, '') <> ''),
-              (SELECT count(*) FROM {table} WHERE status = 'Error' AND coalesce(error, '') = ''),
-              (SELECT count(*) FROM {table} WHERE status = 'Queued'),
-              (SELECT count(*) FROM {table} WHERE status = 'Processing'),
-              (SELECT count(*) FROM {table} AS t WHERE t.status = 'Completed'
-                 AND NOT EXISTS (SELECT 1 FROM ledger AS l WHERE l.mode = @mode AND l.item_id = t.id)),
-              (SELECT count(*) FROM ledger AS l WHERE l.mode = @mode
-                 AND NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.id = l.item_id AND t.status = 'Completed')),
-              (SELECT count(*) - count(DISTINCT item_id) FROM ledger WHERE mode = @mode),
-              (SELECT count(*) FROM attempts WHERE mode = @mode),
-              (SELECT count(DISTINCT item_id) FROM attempts WHERE mode = @mode),
-              (SELECT count(*) FROM {table} AS t WHERE t.status = 'Completed'
-                 AND NOT EXISTS (SELECT 1 FROM attempts AS a WHERE a.mode = @mode AND a.item_id = t.id)),
-              (SELECT count(*) FROM {table} WHERE status = 'Error' AND error LIKE '%duplicate key%')
-            """,
-            connection);
-        command.Parameters.AddWithValue("mode", mode);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        long At(int i) => reader.GetInt64(i);
-        return new TableVerdict(
-            Mode: mode,
-            Expected: expected,
-            Rows: At(0),
-            Completed: At(1),
-            ErrorWithReason: At(2),
-            ErrorWithoutReason: At(3),
-            Queued: At(4),
-            Processing: At(5),
-            CompletedWithoutLedger: At(6),
-            LedgerWithoutCompletion: At(7),
-            LedgerDuplicates: At(8),
-            Executions: At(9),
-            ItemsExecuted: At(10),
-            CompletedWithoutExecution: At(11),
-            DuplicateKeyErrors: At(12));
+        return (reader.GetInt64(0), reader.GetBoolean(1));
     }
 
-    /// <summary>Up to <paramref name="limit"/> distinct error texts of a table, with counts, for the report.</summary>
-    public static async Task<List<string>> ErrorSamplesAsync(string connectionString, string table, int limit, CancellationToken ct)
+    /// <summary>Stores the faults the harness fired, so that the verdict's queries can tell which calls a fault interrupted.</summary>
+    public static async Task RecordFaultsAsync(string connectionString, IEnumerable<FaultRecord> faults, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(
-            $"SELECT count(*), left(coalesce(error, '<null>'), 160) FROM {table} WHERE status = 'Error' GROUP BY 2 ORDER BY 1 DESC LIMIT {limit}",
-            connection);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var samples = new List<string>();
-        while (await reader.ReadAsync(ct))
+        foreach (var fault in faults)
         {
-            samples.Add($"{reader.GetInt64(0)} × {reader.GetString(1)}");
+            await using var command = new NpgsqlCommand("INSERT INTO faults (kind, worker, started_at, ended_at) VALUES ($1, $2, $3, $4)", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = fault.Kind });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)fault.Worker ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter { Value = fault.StartedAt });
+            command.Parameters.Add(new NpgsqlParameter { Value = fault.EndedAt });
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Up to <paramref name="limit"/> unfinished rows of each table, processing first, with their lease, for a stall report.</summary>
+    public static async Task<List<string>> UnfinishedSamplesAsync(string connectionString, int limit, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        var samples = new List<string>();
+        await using (var lease = new NpgsqlCommand(
+            $"""
+            SELECT id, status::text AS status_text, attempts, extract(epoch FROM lease_expires_at - now())::float8, claimed_by,
+                   extract(epoch FROM next_attempt_at - now())::float8
+            FROM lease_items WHERE status IN ('Queued', 'Processing')
+            ORDER BY status DESC, lease_expires_at NULLS LAST, id LIMIT {limit}
+            """,
+            connection))
+        {
+            await using var reader = await lease.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var leaseText = reader.IsDBNull(3) ? "no lease"
+                    : reader.GetDouble(3) < 0 ? $"lease expired {-reader.GetDouble(3):0.0} s ago" : $"lease {reader.GetDouble(3):0.0} s left";
+                var due = reader.IsDBNull(5) ? string.Empty : $", next attempt in {reader.GetDouble(5):0.0} s";
+                samples.Add(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"lease_items {reader.GetInt64(0)}: {reader.GetString(1)}, attempts {reader.GetInt32(2)}, {leaseText}, claimed_by {(reader.IsDBNull(4) ? "none" : reader.GetString(4))}{due}"));
+            }
+        }
+
+        await using var atomic = new NpgsqlCommand(
+            $"SELECT id, status::text AS status_text FROM atomic_items WHERE status IN ('Queued', 'Processing') ORDER BY status DESC, id LIMIT {limit}", connection);
+        await using var atomicReader = await atomic.ExecuteReaderAsync(ct);
+        while (await atomicReader.ReadAsync(ct))
+        {
+            samples.Add(string.Create(CultureInfo.InvariantCulture, $"atomic_items {atomicReader.GetInt64(0)}: {atomicReader.GetString(1)}"));
         }
 
         return samples;
     }
 
-    /// <summary>Up to <paramref name="limit"/> items executed more than once, with the workers that ran them, for the report.</summary>
-    public static async Task<List<string>> RepeatedExecutionsAsync(string connectionString, string mode, int limit, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(
-            $"SELECT item_id, string_agg(worker, ',') FROM attempts WHERE mode = @mode GROUP BY item_id HAVING count(*) > 1 ORDER BY item_id LIMIT {limit}",
-            connection);
-        command.Parameters.AddWithValue("mode", mode);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var samples = new List<string>();
-        while (await reader.ReadAsync(ct))
-        {
-            samples.Add($"{reader.GetInt64(0)} by {reader.GetString(1)}");
-        }
-
-        return samples;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(ct);
     }
 }
 
-/// <summary>The final state of one table, and of its ledger and executions.</summary>
-internal sealed record TableVerdict(
-    string Mode,
-    int Expected,
-    long Rows,
-    long Completed,
-    long ErrorWithReason,
-    long ErrorWithoutReason,
-    long Queued,
-    long Processing,
-    long CompletedWithoutLedger,
-    long LedgerWithoutCompletion,
-    long LedgerDuplicates,
-    long Executions,
-    long ItemsExecuted,
-    long CompletedWithoutExecution,
-    long DuplicateKeyErrors)
+/// <summary>A fault the harness fired: a SIGKILL of one worker, or a PostgreSQL restart (no worker), and when.</summary>
+internal sealed record FaultRecord(string Kind, string? Worker, DateTimeOffset StartedAt, DateTimeOffset EndedAt)
 {
-    /// <summary>Rows that vanished or never finished: still queued, or missing from the table.</summary>
-    public long Lost => Queued + Math.Max(0, Expected - Rows);
-
-    /// <summary>Completions the ledger does not show exactly once.</summary>
-    public long DoubleCompleted => CompletedWithoutLedger + LedgerWithoutCompletion + LedgerDuplicates;
-
-    /// <summary>Rows left processing (a lease never rescued), or ended as error without a reason.</summary>
-    public long Stuck => Processing + ErrorWithoutReason;
-
-    /// <summary>Executions beyond one per item: work repeated because a kill or a restart rolled it back.</summary>
-    public long ExtraExecutions => Executions - ItemsExecuted;
+    public const string Kill = "kill";
+    public const string Restart = "restart";
 }

@@ -3,9 +3,10 @@ using System.Globalization;
 namespace ScraperSky.Pipeline.Chaos;
 
 /// <summary>
-/// What one harness run does. Three profiles, each adjustable from the command line:
-/// the full run (1M rows, 20 kills, 2 restarts), <c>--quick</c> (CI: under 3 minutes on two cores, 3 kills, 1 restart)
-/// and <c>--load</c> (no faults: 200k rows drained by 2 processes of 4 workers per claim mode).
+/// What one harness run does. Four profiles, each adjustable from the command line:
+/// the full run (1M rows, 20 kills, 2 restarts), <c>--quick</c> (CI: about 2 minutes on two cores, 3 kills, 1 restart),
+/// <c>--load</c> (no faults: 200k rows drained by 2 processes of 4 workers per claim mode) and <c>--slow</c> (by hand:
+/// lease mode only, items that outlive their lease waiting in lanes, and the thrown-away-work check).
 /// </summary>
 internal sealed record ChaosSettings
 {
@@ -21,8 +22,29 @@ internal sealed record ChaosSettings
 
     public required int Restarts { get; init; }
 
-    /// <summary>How long the workers may take to finish every row before the run is judged as it stands.</summary>
-    public required TimeSpan Timeout { get; init; }
+    /// <summary>
+    /// A safety cap on the whole run, far above its normal length: reaching it ends the run as a failure (like a stall),
+    /// with the rows left counted as unfinished. Progress, not this cap, is what decides a slow machine's run.
+    /// </summary>
+    public required TimeSpan SafetyCap { get; init; }
+
+    /// <summary>
+    /// How long the run may go without a row finishing, counted from the last finished row or the end of the last fault,
+    /// before it is stopped as stalled (a failure).
+    /// </summary>
+    public TimeSpan StallWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The stall window before the first processor call: starting the worker processes on a busy machine can take far
+    /// longer than the gap between two finished rows.
+    /// </summary>
+    public TimeSpan StartupWindow => StallWindow > TimeSpan.FromMinutes(3) ? StallWindow : TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// A self-test of the stall report: once this fraction of the rows finished, every worker is stopped with SIGSTOP
+    /// (a hung fleet) and no further fault fires; the run must end as a stall, not with lost rows.
+    /// </summary>
+    public double? FreezeAt { get; init; }
 
     public int Seed { get; init; } = Environment.TickCount;
 
@@ -39,17 +61,35 @@ internal sealed record ChaosSettings
     /// <summary>Short, so that the leases of killed workers expire and are rescued within the run.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(5);
 
-    public int LeaseItems => Items / 2;
+    /// <summary>The lease-mode item timeout; half the lease unless the items do simulated work.</summary>
+    public TimeSpan? ItemTimeout { get; init; }
+
+    public int MaxAttempts { get; init; } = 10;
+
+    /// <summary>The simulated work of a lease-mode item: a sleep drawn between these bounds (zero: none).</summary>
+    public TimeSpan WorkMin { get; init; } = TimeSpan.Zero;
+
+    public TimeSpan WorkMax { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Every row in the lease table (no atomic-batch workflows).</summary>
+    public bool LeaseOnly { get; init; }
+
+    /// <summary>Whether the thrown-away-work check runs: the workers record each returned call (slow profile).</summary>
+    public bool RecordsReturns => WorkMax > TimeSpan.Zero;
+
+    public int LeaseItems => LeaseOnly ? Items : Items / 2;
 
     public int AtomicItems => Items - LeaseItems;
 
     public static ChaosSettings Parse(IReadOnlyList<string> args)
     {
         var settings = args.Contains("--quick")
-            ? new ChaosSettings { Profile = "quick", Items = 20_000, Workers = 4, Kills = 3, Restarts = 1, Timeout = TimeSpan.FromSeconds(140) }
+            ? new ChaosSettings { Profile = "quick", Items = 20_000, Workers = 4, Kills = 3, Restarts = 1, SafetyCap = TimeSpan.FromMinutes(20) }
             : args.Contains("--load")
-                ? new ChaosSettings { Profile = "load", Items = 200_000, Workers = 2, Kills = 0, Restarts = 0, Timeout = TimeSpan.FromMinutes(30), AtomicLoops = 4 }
-                : new ChaosSettings { Profile = "full", Items = 1_000_000, Workers = 4, Kills = 20, Restarts = 2, Timeout = TimeSpan.FromMinutes(90) };
+                ? new ChaosSettings { Profile = "load", Items = 200_000, Workers = 2, Kills = 0, Restarts = 0, SafetyCap = TimeSpan.FromHours(2), AtomicLoops = 4 }
+                : args.Contains("--slow")
+                    ? Slow
+                    : new ChaosSettings { Profile = "full", Items = 1_000_000, Workers = 4, Kills = 20, Restarts = 2, SafetyCap = TimeSpan.FromHours(4) };
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -57,7 +97,7 @@ internal sealed record ChaosSettings
             int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
             settings = args[i] switch
             {
-                "--quick" or "--load" => settings,
+                "--quick" or "--load" or "--slow" => settings,
                 "--items" => settings with { Items = NextInt() },
                 "--workers" => settings with { Workers = NextInt() },
                 "--kills" => settings with { Kills = NextInt() },
@@ -66,18 +106,63 @@ internal sealed record ChaosSettings
                 "--batch" => settings with { BatchSize = NextInt() },
                 "--lease-parallelism" => settings with { LeaseParallelism = NextInt() },
                 "--atomic-loops" => settings with { AtomicLoops = NextInt() },
-                "--timeout-seconds" => settings with { Timeout = TimeSpan.FromSeconds(NextInt()) },
+                "--timeout-seconds" => settings with { SafetyCap = TimeSpan.FromSeconds(NextInt()) },
+                "--stall-seconds" => settings with { StallWindow = TimeSpan.FromSeconds(NextInt()) },
+                "--lease-ms" => settings with { Lease = TimeSpan.FromMilliseconds(NextInt()) },
+                "--item-timeout-ms" => settings with { ItemTimeout = TimeSpan.FromMilliseconds(NextInt()) },
+                "--max-attempts" => settings with { MaxAttempts = NextInt() },
+                "--work-ms" => WithWork(settings, Next()),
+                "--freeze-at" => settings with { FreezeAt = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException(
-                    $"Unknown argument '{args[i]}'. Use [--quick | --load] [--items N] [--workers K] [--kills K] [--restarts R] [--seed S] " +
-                    "[--batch B] [--lease-parallelism P] [--atomic-loops A] [--timeout-seconds T]."),
+                    $"Unknown argument '{args[i]}'. Use [--quick | --load | --slow] [--items N] [--workers K] [--kills K] [--restarts R] [--seed S] " +
+                    "[--batch B] [--lease-parallelism P] [--atomic-loops A] [--timeout-seconds T] [--stall-seconds W] [--lease-ms L] [--item-timeout-ms T] " +
+                    "[--max-attempts M] [--work-ms MIN-MAX] [--freeze-at FRACTION]."),
             };
         }
 
-        if (settings.Items < 2 || settings.Workers < 1 || settings.Kills < 0 || settings.Restarts < 0 || settings.BatchSize < 1)
+        if (settings.Items < 2 || settings.Workers < 1 || settings.Kills < 0 || settings.Restarts < 0 || settings.BatchSize < 1
+            || settings.StallWindow <= TimeSpan.Zero || settings.SafetyCap <= TimeSpan.Zero || settings.WorkMin < TimeSpan.Zero || settings.WorkMax < settings.WorkMin)
         {
-            throw new ArgumentException("Items must be at least 2, workers at least 1, batch at least 1, kills and restarts not negative.");
+            throw new ArgumentException(
+                "Items must be at least 2, workers at least 1, batch at least 1, kills and restarts not negative, the stall window and the cap positive, " +
+                "the work's bounds not negative and in order.");
         }
 
         return settings;
     }
+
+    private static ChaosSettings WithWork(ChaosSettings settings, string range)
+    {
+        var bounds = range.Split('-');
+        var min = int.Parse(bounds[0], CultureInfo.InvariantCulture);
+        var max = bounds.Length > 1 ? int.Parse(bounds[1], CultureInfo.InvariantCulture) : min;
+        return settings with { WorkMin = TimeSpan.FromMilliseconds(min), WorkMax = TimeSpan.FromMilliseconds(max) };
+    }
+
+    /// <summary>
+    /// The slow-work profile: every item sleeps 1–2 s (its simulated work) under a 3 s lease, five items per claim run one
+    /// after another (parallelism 1), so items wait in lanes and their claim outlives its lease two or three times over.
+    /// Each item stays shorter than its 2.5 s timeout, which the options require to be shorter than the lease; items longer
+    /// than the lease are <c>--work-ms 3000-5000 --item-timeout-ms 30000</c> on an engine that allows it. Six worker
+    /// processes, 2 kills and 1 restart; four attempts, so that a run on an engine that throws work away still ends.
+    /// Once the options have a lease renewal (keeper) period, the profile should set it to at most a tenth of the lease.
+    /// </summary>
+    private static ChaosSettings Slow => new()
+    {
+        Profile = "slow",
+        Items = 300,
+        Workers = 6,
+        Kills = 2,
+        Restarts = 1,
+        SafetyCap = TimeSpan.FromMinutes(20),
+        LeaseOnly = true,
+        AtomicLoops = 0,
+        BatchSize = 5,
+        LeaseParallelism = 1,
+        Lease = TimeSpan.FromSeconds(3),
+        ItemTimeout = TimeSpan.FromSeconds(2.5),
+        MaxAttempts = 4,
+        WorkMin = TimeSpan.FromSeconds(1),
+        WorkMax = TimeSpan.FromSeconds(2),
+    };
 }

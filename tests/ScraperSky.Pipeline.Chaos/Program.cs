@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using ScraperSky.Pipeline.Chaos;
 
-// The chaos harness (issue 8). Without arguments: the full run; --quick: the CI run; --load: 200k rows, no faults.
+// The chaos harness. Without arguments: the full run; --quick: the CI run; --load: 200k rows, no faults; --slow: slow lease
+// items waiting in lanes, and the thrown-away-work check.
 // "worker …" is how the harness starts its worker processes (this same program).
 if (args.Length > 0 && args[0] == "worker")
 {

@@ -1,9 +1,7 @@
 using System.Globalization;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace ScraperSky.Pipeline.Chaos;
 
@@ -28,7 +26,7 @@ internal static class WorkerApp
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None);
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<AttemptLog>();
+        builder.Services.AddSingleton<CallLog>();
         builder.Services.AddDbContext<ChaosDb>(o => ChaosDb.Configure(o, settings.ConnectionString));
         builder.Services.AddStatusWorkflow<LeaseItem, ChaosStatus>("chaos_lease", w => w
             .UseDbContext<ChaosDb>()
@@ -44,9 +42,9 @@ internal static class WorkerApp
                 o.Parallelism = settings.LeaseParallelism;
                 o.Interval = settings.Interval;
                 o.LeaseDuration = settings.Lease;
-                o.ItemTimeout = settings.Lease / 2;
+                o.ItemTimeout = settings.ItemTimeout;
                 // Kills and restarts, not the processor, are what fails here: give items room to survive several.
-                o.MaxAttempts = 10;
+                o.MaxAttempts = settings.MaxAttempts;
                 o.RetryDelay = TimeSpan.FromMilliseconds(200);
                 o.MaxRetryDelay = TimeSpan.FromSeconds(2);
             }));
@@ -123,8 +121,15 @@ internal sealed record WorkerSettings(
     int LeaseParallelism,
     int AtomicLoops,
     TimeSpan Interval,
-    TimeSpan Lease)
+    TimeSpan Lease,
+    TimeSpan ItemTimeout,
+    int MaxAttempts,
+    TimeSpan WorkMin,
+    TimeSpan WorkMax)
 {
+    /// <summary>Whether each lease-mode call that returns is recorded in <c>returns</c> (the slow profile's check).</summary>
+    public bool RecordsReturns => WorkMax > TimeSpan.Zero;
+
     public IEnumerable<string> ToArguments() =>
     [
         "worker",
@@ -136,6 +141,10 @@ internal sealed record WorkerSettings(
         "--atomic-loops", AtomicLoops.ToString(CultureInfo.InvariantCulture),
         "--interval-ms", ((int)Interval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         "--lease-ms", ((int)Lease.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        "--item-timeout-ms", ((int)ItemTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        "--max-attempts", MaxAttempts.ToString(CultureInfo.InvariantCulture),
+        "--work-min-ms", ((int)WorkMin.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        "--work-max-ms", ((int)WorkMax.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
     ];
 
     public static WorkerSettings Parse(IReadOnlyList<string> args)
@@ -155,68 +164,10 @@ internal sealed record WorkerSettings(
             Int("--lease-parallelism"),
             Int("--atomic-loops"),
             TimeSpan.FromMilliseconds(Int("--interval-ms")),
-            TimeSpan.FromMilliseconds(Int("--lease-ms")));
-    }
-}
-
-/// <summary>
-/// Records every execution in the append-only <c>attempts</c> table, on a connection of its own in autocommit, so that
-/// executions whose work a kill or a restart rolled back are still counted.
-/// </summary>
-internal sealed class AttemptLog : IDisposable
-{
-    private readonly NpgsqlDataSource _source;
-    private readonly string _worker;
-
-    public AttemptLog(WorkerSettings settings)
-    {
-        _source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.ConnectionString) { ApplicationName = "chaos-attempts" }.ConnectionString);
-        _worker = settings.Name;
-    }
-
-    public async Task RecordAsync(string mode, long itemId, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using var command = _source.CreateCommand("INSERT INTO attempts (mode, item_id, worker) VALUES ($1, $2, $3)");
-                command.Parameters.Add(new NpgsqlParameter { Value = mode });
-                command.Parameters.Add(new NpgsqlParameter { Value = itemId });
-                command.Parameters.Add(new NpgsqlParameter { Value = _worker });
-                await command.ExecuteNonQueryAsync(ct);
-                return;
-            }
-            catch (NpgsqlException) when (attempt < 5 && !ct.IsCancellationRequested)
-            {
-                // After a server restart the pool holds dead connections; drop them and try a fresh one.
-                _source.Clear();
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), ct);
-            }
-        }
-    }
-
-    public void Dispose() => _source.Dispose();
-}
-
-/// <summary>The lease-mode processor: counts the execution, then writes the ledger row in the item's own transaction.</summary>
-internal sealed class LeaseLedgerProcessor(AttemptLog attempts, WorkerSettings settings) : IStatusItemProcessor<LeaseItem>
-{
-    public async ValueTask<ItemResult> ProcessAsync(LeaseItem item, StatusItemContext context, CancellationToken cancellationToken)
-    {
-        await attempts.RecordAsync(ChaosSchema.LeaseMode, item.Id, cancellationToken);
-        context.DbContext.Add(new LedgerEntry { Mode = ChaosSchema.LeaseMode, ItemId = item.Id, Worker = settings.Name });
-        return ItemResult.Completed;
-    }
-}
-
-/// <summary>The atomic-batch processor: counts the execution, then writes the ledger row in the batch's transaction.</summary>
-internal sealed class AtomicLedgerProcessor(AttemptLog attempts, WorkerSettings settings) : IStatusItemProcessor<AtomicItem>
-{
-    public async ValueTask<ItemResult> ProcessAsync(AtomicItem item, StatusItemContext context, CancellationToken cancellationToken)
-    {
-        await attempts.RecordAsync(ChaosSchema.AtomicMode, item.Id, cancellationToken);
-        context.DbContext.Add(new LedgerEntry { Mode = ChaosSchema.AtomicMode, ItemId = item.Id, Worker = settings.Name });
-        return ItemResult.Completed;
+            TimeSpan.FromMilliseconds(Int("--lease-ms")),
+            TimeSpan.FromMilliseconds(Int("--item-timeout-ms")),
+            Int("--max-attempts"),
+            TimeSpan.FromMilliseconds(Int("--work-min-ms")),
+            TimeSpan.FromMilliseconds(Int("--work-max-ms")));
     }
 }

@@ -87,6 +87,19 @@ internal sealed class WorkerFleet : IDisposable
         }
     }
 
+    /// <summary>Stops every worker with SIGSTOP (the stall report's self-test: a fleet that hangs without exiting).</summary>
+    public void FreezeAll()
+    {
+        lock (_gate)
+        {
+            foreach (var worker in _running)
+            {
+                using var stop = Process.Start("kill", ["-STOP", worker.Process.Id.ToString(CultureInfo.InvariantCulture)]);
+                stop.WaitForExit();
+            }
+        }
+    }
+
     /// <summary>Replaces workers that exited by themselves, recording each.</summary>
     public void ReplaceExited()
     {

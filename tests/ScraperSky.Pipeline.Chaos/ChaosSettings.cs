@@ -140,17 +140,15 @@ internal sealed record ChaosSettings
     }
 
     /// <summary>
-    /// The slow-work profile: every item sleeps 1–2 s (its simulated work) under a 3 s lease, five items per claim run one
-    /// after another (parallelism 1), so items wait in lanes and their claim outlives its lease two or three times over.
-    /// Each item stays shorter than its 2.5 s timeout, which the options require to be shorter than the lease; items longer
-    /// than the lease are <c>--work-ms 3000-5000 --item-timeout-ms 30000</c> on an engine that allows it. Six worker
+    /// The slow-work profile: every item sleeps 3–5 s (its simulated work) under a 3 s lease renewed by the lease keeper
+    /// every 300 ms (ten renewals per lease, so a busy machine does not fail it), five items per claim run one after
+    /// another (parallelism 1), so items wait in lanes and their claim outlives its lease several times over. Six worker
     /// processes, 2 kills and 1 restart; four attempts, so that a run on an engine that throws work away still ends.
-    /// Once the options have a lease renewal (keeper) period, the profile should set it to at most a tenth of the lease.
     /// </summary>
     private static ChaosSettings Slow => new()
     {
         Profile = "slow",
-        Items = 300,
+        Items = 150,
         Workers = 6,
         Kills = 2,
         Restarts = 1,
@@ -160,9 +158,9 @@ internal sealed record ChaosSettings
         BatchSize = 5,
         LeaseParallelism = 1,
         Lease = TimeSpan.FromSeconds(3),
-        ItemTimeout = TimeSpan.FromSeconds(2.5),
+        ItemTimeout = TimeSpan.FromSeconds(30),
         MaxAttempts = 4,
-        WorkMin = TimeSpan.FromSeconds(1),
-        WorkMax = TimeSpan.FromSeconds(2),
+        WorkMin = TimeSpan.FromSeconds(3),
+        WorkMax = TimeSpan.FromSeconds(5),
     };
 }

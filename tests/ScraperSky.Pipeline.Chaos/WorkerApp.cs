@@ -42,6 +42,7 @@ internal static class WorkerApp
                 o.Parallelism = settings.LeaseParallelism;
                 o.Interval = settings.Interval;
                 o.LeaseDuration = settings.Lease;
+                o.LeaseRenewalInterval = settings.Lease / 10;
                 o.ItemTimeout = settings.ItemTimeout;
                 // Kills and restarts, not the processor, are what fails here: give items room to survive several.
                 o.MaxAttempts = settings.MaxAttempts;

@@ -14,6 +14,14 @@ await using var app = await SampleApp.CreateAsync(options, connectionString);
 var (domains, places) = await DemoSeeder.SeedAsync(app.Services, options.Domains, options.SeedsDemo);
 await app.StartAsync();
 
+if (options.Service)
+{
+    // A deployed service: no demo, no summary; the API and the workflows until SIGTERM (systemd stop, Ctrl+C).
+    Console.WriteLine($"Serving the API on {app.ApiAddress()}; queued {domains} new domains.");
+    await app.WaitForShutdownAsync();
+    return 0;
+}
+
 var fixture = app.Services.GetRequiredService<FixtureWebServer>();
 Console.WriteLine($"API on {app.ApiAddress()}; fixture web on 127.0.0.1:{(fixture.IsRunning ? fixture.Port : 0)}; queued {domains} new domains and {places} new places.");
 

@@ -31,12 +31,23 @@ public static class SampleApp
         // Defaults below every other source (appsettings, environment, command line): a demo drains fast because it
         // only talks to loopback, so it can afford short timeouts, no politeness pause and short intervals (the
         // workflows' interval is a code default of the library's settings, below their own configuration section).
-        var demoTimings = options.Domains.Count == 0;
+        var demoTimings = options.Domains.Count == 0 && !options.Service;
         var defaults = new Dictionary<string, string?>();
         if (demoTimings)
         {
             defaults["Crawler:Timeout"] = "00:00:02";
             defaults["Crawler:PerHostDelay"] = "00:00:00";
+        }
+
+        if (options.SeedsDemo)
+        {
+            // The demo crawls its own fixture web on loopback; everything else keeps the crawler off private networks.
+            defaults["Crawler:AllowPrivateNetworks"] = "true";
+        }
+
+        if (options.Service)
+        {
+            defaults["FixtureWeb:Enabled"] = "false";
         }
 
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
@@ -93,11 +104,23 @@ public static class SampleApp
                 await context.Response.WriteAsJsonAsync(new ApiError(ex.Message));
             }
         });
+        // Every refused request answers {"error": …}, also those that ASP.NET Core ends without a body (415 for a body
+        // that is not JSON, 404 for an unknown route, 405 for a wrong method).
+        app.UseStatusCodePages(context => context.HttpContext.Response.WriteAsJsonAsync(new ApiError(ErrorText(context.HttpContext))));
+        app.UseDevToolsKey();
         app.MapRowEndpoints();
         app.MapJobEndpoints();
         app.MapHealthEndpoint();
         return app;
     }
+
+    private static string ErrorText(HttpContext context) => context.Response.StatusCode switch
+    {
+        StatusCodes.Status415UnsupportedMediaType => "the body must be JSON: send Content-Type: application/json",
+        StatusCodes.Status404NotFound => $"no endpoint at {context.Request.Path}",
+        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}",
+        var code => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code),
+    };
 
     /// <summary>The address the API listens on, once started.</summary>
     public static Uri ApiAddress(this WebApplication app)

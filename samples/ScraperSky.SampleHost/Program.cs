@@ -7,6 +7,13 @@ using ScraperSky.SampleHost.Hosting;
 // SCRAPERSKY_PG_CONNECTION it runs on a throwaway PostgreSQL of its own, removed on exit.
 var options = SampleHostOptions.Parse(args);
 var connectionString = Environment.GetEnvironmentVariable("SCRAPERSKY_PG_CONNECTION");
+if (options.Service && string.IsNullOrWhiteSpace(connectionString))
+{
+    // A service keeps its data: it never falls back to a throwaway database.
+    await Console.Error.WriteLineAsync("--service needs the database: set SCRAPERSKY_PG_CONNECTION to an Npgsql connection string.");
+    return 2;
+}
+
 await using var throwaway = string.IsNullOrWhiteSpace(connectionString) ? await ThrowawayPostgres.StartAsync() : null;
 connectionString = throwaway?.ConnectionString ?? connectionString!;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
+using ScraperSky.Pipeline;
 using ScraperSky.SampleHost.Api;
 using ScraperSky.SampleHost.Curation;
 using ScraperSky.SampleHost.Data;
@@ -15,6 +16,12 @@ namespace ScraperSky.SampleHost.Hosting;
 /// <summary>Builds the sample host: schema, fixture web, crawler, the four jobs and the API. Program and the tests both start it.</summary>
 public static class SampleApp
 {
+    /// <summary>
+    /// The configuration key (also an environment variable) of a direct connection for wake-up notifications when
+    /// <c>SCRAPERSKY_PG_CONNECTION</c> goes through a pooler.
+    /// </summary>
+    public const string WakeUpConnectionKey = "SCRAPERSKY_PG_WAKEUP_CONNECTION";
+
     /// <summary>The API's address when none is configured and the host keeps serving.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -84,6 +91,13 @@ public static class SampleApp
         services.AddScoped<CurationService>();
         services.AddScraperSkyWorkflows(configuration, demoTimings ? ScraperSkyWorkflows.DemoInterval : ScraperSkyWorkflows.DefaultInterval);
         services.AddSingleton<IJobControl, SchedulerJobControl>();
+
+        // Behind a transaction-mode pooler LISTEN cannot work: wake-up then listens on a direct connection to the same
+        // database (the library's WakeUpConnectionString, a code-only setting), unless a workflow's code set its own.
+        if (configuration[WakeUpConnectionKey] is { Length: > 0 } wakeUpConnection)
+        {
+            services.ConfigureAll<StatusWorkflowOptions>(o => o.WakeUpConnectionString ??= wakeUpConnection);
+        }
 
         services.Configure<DevToolsOptions>(configuration.GetSection(DevToolsOptions.Section));
         services.AddSampleHealthChecks();

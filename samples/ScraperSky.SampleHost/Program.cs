@@ -8,12 +8,27 @@ using ScraperSky.SampleHost.Hosting;
 // server package first when it is missing and the host runs as root with apt-get).
 var options = SampleHostOptions.Parse(args);
 var connectionString = Environment.GetEnvironmentVariable("SCRAPERSKY_PG_CONNECTION");
+if (options.Service && string.IsNullOrWhiteSpace(connectionString))
+{
+    // A service keeps its data: it never falls back to a throwaway database.
+    await Console.Error.WriteLineAsync("--service needs the database: set SCRAPERSKY_PG_CONNECTION to an Npgsql connection string.");
+    return 2;
+}
+
 await using var throwaway = string.IsNullOrWhiteSpace(connectionString) ? await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { InstallServerIfMissing = true }) : null;
 connectionString = throwaway?.ConnectionString ?? connectionString!;
 
 await using var app = await SampleApp.CreateAsync(options, connectionString);
 var (domains, places) = await DemoSeeder.SeedAsync(app.Services, options.Domains, options.SeedsDemo);
 await app.StartAsync();
+
+if (options.Service)
+{
+    // A deployed service: no demo, no summary; the API and the workflows until SIGTERM (systemd stop, Ctrl+C).
+    Console.WriteLine($"Serving the API on {app.ApiAddress()}; queued {domains} new domains.");
+    await app.WaitForShutdownAsync();
+    return 0;
+}
 
 var fixture = app.Services.GetRequiredService<FixtureWebServer>();
 Console.WriteLine($"API on {app.ApiAddress()}; fixture web on 127.0.0.1:{(fixture.IsRunning ? fixture.Port : 0)}; queued {domains} new domains and {places} new places.");

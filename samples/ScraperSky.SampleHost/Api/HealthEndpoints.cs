@@ -7,9 +7,10 @@ using ScraperSky.SampleHost.Data;
 namespace ScraperSky.SampleHost.Api;
 
 /// <summary>
-/// <c>GET /health</c>: the database answers (<c>database</c>), and the library's check (<c>scrapersky-pipeline</c>)
+/// <c>GET /health</c> (and <c>/health/ready</c>): the database answers (<c>database</c>), and the library's check (<c>scrapersky-pipeline</c>)
 /// reports every job on the scheduler with its state, last result, last error and next run in its data: unhealthy
 /// when a job backs off after failed runs in a row, degraded when a run failed lately or a job is paused.
+/// <c>GET /health/live</c> runs no check: 200 while the process serves requests.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -24,6 +25,10 @@ internal static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoint(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteAsync });
+
+        // For a supervisor: liveness runs no check (the process answers, so do not restart it), readiness runs them all.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = WriteAsync });
         return app;
     }
 

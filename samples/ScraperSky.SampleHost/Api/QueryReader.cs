@@ -60,7 +60,16 @@ internal sealed class QueryReader(HttpRequest request)
     public async Task<PagedResult<TView>> PageAsync<TEntity, TView>(IQueryable<TEntity> rows, int page, int size, Func<TEntity, TView> view, CancellationToken cancellationToken)
     {
         var total = await rows.LongCountAsync(cancellationToken);
-        var items = await rows.Skip((page - 1) * size).Take(size).ToListAsync(cancellationToken);
+
+        // In 64 bits: (page - 1) × size overflows an int for large pages (2147483647 × 50 went negative and failed;
+        // 33554432 × 128 wrapped to 0 and served page one again). A page past the last row is empty, as any other.
+        var offset = (long)(page - 1) * size;
+        if (offset >= total || offset > int.MaxValue)
+        {
+            return new PagedResult<TView>([], page, size, total);
+        }
+
+        var items = await rows.Skip((int)offset).Take(size).ToListAsync(cancellationToken);
         return new PagedResult<TView>(items.ConvertAll(e => view(e)), page, size, total);
     }
 

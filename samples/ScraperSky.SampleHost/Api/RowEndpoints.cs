@@ -6,7 +6,7 @@ namespace ScraperSky.SampleHost.Api;
 
 /// <summary>
 /// The routers over the application's rows: list and filter by status with paging, read one row, and the batch
-/// curation updates that queue processing (the seeds' dual status).
+/// curation updates that queue processing (the seeds' dual status), which need the dev-tools key (<see cref="DevToolsKey"/>).
 /// </summary>
 internal static class RowEndpoints
 {
@@ -38,8 +38,9 @@ internal static class RowEndpoints
                 ? Results.Ok(DomainView.From(domain))
                 : Results.NotFound(new ApiError($"no domain has id {id}")));
 
-        api.MapPut("/domains/sitemap-curation", (CurationRequest body, CurationService curation, CancellationToken ct)
-            => CurateAsync(body, "domain", (ids, status) => curation.CurateDomainsAsync(ids, status, ct)));
+        api.MapPut("/domains/sitemap-curation", (CurationRequest? body, CurationService curation, CancellationToken ct)
+            => CurateAsync(body, "domain", (ids, status) => curation.CurateDomainsAsync(ids, status, ct)))
+            .RequireDevToolsKey();
 
         api.MapGet("/sitemap-files", async (HttpRequest request, ScraperSkyDb db, CancellationToken ct) =>
         {
@@ -67,8 +68,9 @@ internal static class RowEndpoints
                 ? Results.Ok(SitemapFileView.From(file))
                 : Results.NotFound(new ApiError($"no sitemap file has id {id}")));
 
-        api.MapPut("/sitemap-files/curation", (CurationRequest body, CurationService curation, CancellationToken ct)
-            => CurateAsync(body, "sitemap file", (ids, status) => curation.CurateSitemapFilesAsync(ids, status, ct)));
+        api.MapPut("/sitemap-files/curation", (CurationRequest? body, CurationService curation, CancellationToken ct)
+            => CurateAsync(body, "sitemap file", (ids, status) => curation.CurateSitemapFilesAsync(ids, status, ct)))
+            .RequireDevToolsKey();
 
         api.MapGet("/pages", async (HttpRequest request, ScraperSkyDb db, CancellationToken ct) =>
         {
@@ -104,8 +106,9 @@ internal static class RowEndpoints
             return Results.Ok(await query.PageAsync(rows, page, size, PlaceView.From, ct));
         });
 
-        api.MapPut("/places-staging/status", (CurationRequest body, CurationService curation, CancellationToken ct)
-            => CurateAsync(body, "place", (ids, status) => curation.CuratePlacesAsync(ids, status, ct)));
+        api.MapPut("/places-staging/status", (CurationRequest? body, CurationService curation, CancellationToken ct)
+            => CurateAsync(body, "place", (ids, status) => curation.CuratePlacesAsync(ids, status, ct)))
+            .RequireDevToolsKey();
 
         api.MapGet("/local-businesses", async (HttpRequest request, ScraperSkyDb db, CancellationToken ct) =>
         {

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
+using ScraperSky.Pipeline;
 using ScraperSky.SampleHost.Api;
 using ScraperSky.SampleHost.Curation;
 using ScraperSky.SampleHost.Data;
@@ -15,6 +16,12 @@ namespace ScraperSky.SampleHost.Hosting;
 /// <summary>Builds the sample host: schema, fixture web, crawler, the four jobs and the API. Program and the tests both start it.</summary>
 public static class SampleApp
 {
+    /// <summary>
+    /// The configuration key (also an environment variable) of a direct connection for wake-up notifications when
+    /// <c>SCRAPERSKY_PG_CONNECTION</c> goes through a pooler.
+    /// </summary>
+    public const string WakeUpConnectionKey = "SCRAPERSKY_PG_WAKEUP_CONNECTION";
+
     /// <summary>The API's address when none is configured and the host keeps serving.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -31,12 +38,23 @@ public static class SampleApp
         // Defaults below every other source (appsettings, environment, command line): a demo drains fast because it
         // only talks to loopback, so it can afford short timeouts, no politeness pause and short intervals (the
         // workflows' interval is a code default of the library's settings, below their own configuration section).
-        var demoTimings = options.Domains.Count == 0;
+        var demoTimings = options.Domains.Count == 0 && !options.Service;
         var defaults = new Dictionary<string, string?>();
         if (demoTimings)
         {
             defaults["Crawler:Timeout"] = "00:00:02";
             defaults["Crawler:PerHostDelay"] = "00:00:00";
+        }
+
+        if (options.SeedsDemo)
+        {
+            // The demo crawls its own fixture web on loopback; everything else keeps the crawler off private networks.
+            defaults["Crawler:AllowPrivateNetworks"] = "true";
+        }
+
+        if (options.Service)
+        {
+            defaults["FixtureWeb:Enabled"] = "false";
         }
 
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
@@ -74,6 +92,13 @@ public static class SampleApp
         services.AddScraperSkyWorkflows(configuration, demoTimings ? ScraperSkyWorkflows.DemoInterval : ScraperSkyWorkflows.DefaultInterval);
         services.AddSingleton<IJobControl, SchedulerJobControl>();
 
+        // Behind a transaction-mode pooler LISTEN cannot work: wake-up then listens on a direct connection to the same
+        // database (the library's WakeUpConnectionString, a code-only setting), unless a workflow's code set its own.
+        if (configuration[WakeUpConnectionKey] is { Length: > 0 } wakeUpConnection)
+        {
+            services.ConfigureAll<StatusWorkflowOptions>(o => o.WakeUpConnectionString ??= wakeUpConnection);
+        }
+
         services.Configure<DevToolsOptions>(configuration.GetSection(DevToolsOptions.Section));
         services.AddSampleHealthChecks();
         services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -93,11 +118,23 @@ public static class SampleApp
                 await context.Response.WriteAsJsonAsync(new ApiError(ex.Message));
             }
         });
+        // Every refused request answers {"error": …}, also those that ASP.NET Core ends without a body (415 for a body
+        // that is not JSON, 404 for an unknown route, 405 for a wrong method).
+        app.UseStatusCodePages(context => context.HttpContext.Response.WriteAsJsonAsync(new ApiError(ErrorText(context.HttpContext))));
+        app.UseDevToolsKey();
         app.MapRowEndpoints();
         app.MapJobEndpoints();
         app.MapHealthEndpoint();
         return app;
     }
+
+    private static string ErrorText(HttpContext context) => context.Response.StatusCode switch
+    {
+        StatusCodes.Status415UnsupportedMediaType => "the body must be JSON: send Content-Type: application/json",
+        StatusCodes.Status404NotFound => $"no endpoint at {context.Request.Path}",
+        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}",
+        var code => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code),
+    };
 
     /// <summary>The address the API listens on, once started.</summary>
     public static Uri ApiAddress(this WebApplication app)

@@ -14,6 +14,12 @@ public sealed class SampleHostOptions
     /// <summary>Gets or sets whether to exit (0) once every queue is drained, after printing the summary.</summary>
     public bool ExitWhenDrained { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether to run as a long-lived service (<c>--service</c>): seed no demo rows, no fixture web, the
+    /// production timings, no drain summary; serve the API and run the workflows until stopped.
+    /// </summary>
+    public bool Service { get; set; }
+
     /// <summary>Gets or sets real domains to queue instead of (or with <c>--demo</c>, besides) the demo's.</summary>
     public IReadOnlyList<string> Domains { get; set; } = [];
 
@@ -24,7 +30,7 @@ public sealed class SampleHostOptions
     public string[] HostArguments { get; set; } = [];
 
     /// <summary>Gets whether the demo's synthetic domains and places are seeded.</summary>
-    public bool SeedsDemo => Demo || Domains.Count == 0;
+    public bool SeedsDemo => !Service && (Demo || Domains.Count == 0);
 
     /// <summary>Reads the sample's switches from <paramref name="args"/>.</summary>
     /// <exception cref="ArgumentException">A switch lacks its value or has a malformed one.</exception>
@@ -40,6 +46,9 @@ public sealed class SampleHostOptions
             {
                 case "--demo":
                     options.Demo = true;
+                    break;
+                case "--service":
+                    options.Service = true;
                     break;
                 case "--exit-when-drained":
                     options.ExitWhenDrained = true;
@@ -57,6 +66,11 @@ public sealed class SampleHostOptions
                     rest.Add(args[i]);
                     break;
             }
+        }
+
+        if (options.Service && (options.Demo || options.ExitWhenDrained))
+        {
+            throw new ArgumentException("--service runs until stopped and seeds no demo: it does not combine with --demo or --exit-when-drained");
         }
 
         options.HostArguments = [.. rest];

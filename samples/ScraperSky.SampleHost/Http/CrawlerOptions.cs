@@ -21,6 +21,13 @@ public sealed class CrawlerOptions
     /// <summary>Gets or sets how many requests one host receives at a time. Default 1.</summary>
     public int PerHostConcurrency { get; set; } = 1;
 
+    /// <summary>
+    /// Gets or sets whether the crawler may connect to loopback, link-local, private and other non-public addresses.
+    /// Default <see langword="false"/>: a robots.txt, sitemap or redirect naming <c>127.0.0.1:5432</c> or
+    /// <c>169.254.169.254</c> ends as a fetch error. The demo turns it on for its loopback fixture web.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
+
     /// <summary>Gets or sets the pause between two requests to one host. Default 250 ms (the demo uses none).</summary>
     public TimeSpan PerHostDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 }

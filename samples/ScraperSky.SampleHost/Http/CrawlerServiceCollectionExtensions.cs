@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Options;
-using ScraperSky.SampleHost.FixtureWeb;
 
 namespace ScraperSky.SampleHost.Http;
 
@@ -10,7 +9,8 @@ public static class CrawlerServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="PageFetcher"/> over a named <see cref="HttpClient"/> from <see cref="IHttpClientFactory"/>: no
     /// automatic redirects (the fetcher counts them), transparent decompression, the user agent, per-host politeness,
-    /// and the fixture web's connect override for its own domain suffix.
+    /// and a connect step that refuses private and local addresses (<see cref="CrawlerNetworkPolicy"/>) and sends the
+    /// fixture web's domain suffix to its loopback port.
     /// </summary>
     public static IServiceCollection AddCrawler(this IServiceCollection services, IConfiguration configuration)
     {
@@ -18,6 +18,7 @@ public static class CrawlerServiceCollectionExtensions
         services.AddSingleton<HostPoliteness>();
         services.AddTransient<HostPolitenessHandler>();
         services.AddSingleton<PageFetcher>();
+        services.AddSingleton<CrawlerNetworkPolicy>();
         services.AddHttpClient(PageFetcher.ClientName, (sp, client) =>
             {
                 // The fetcher's own budget covers redirects and the body; HttpClient's would cut it short or leave it unbounded.
@@ -30,7 +31,7 @@ public static class CrawlerServiceCollectionExtensions
                 AutomaticDecompression = DecompressionMethods.All,
                 ConnectTimeout = sp.GetRequiredService<IOptions<CrawlerOptions>>().Value.Timeout,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                ConnectCallback = sp.GetRequiredService<FixtureHostRouting>().ConnectAsync,
+                ConnectCallback = sp.GetRequiredService<CrawlerNetworkPolicy>().ConnectAsync,
             })
             .AddHttpMessageHandler<HostPolitenessHandler>()
             // One log line per request drowns the workflows' own events; failures reach the rows and the log anyway.

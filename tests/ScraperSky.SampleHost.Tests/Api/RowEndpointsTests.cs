@@ -18,7 +18,7 @@ public sealed class RowEndpointsTests(RowEndpointsTests.Host host) : IClassFixtu
     {
         protected override IReadOnlyDictionary<string, string?> Settings() => new Dictionary<string, string?>(Disabled([.. ScraperSkyWorkflows.WorkflowNames]))
         {
-            ["DevTools:ApiKey"] = "test-key",
+            ["DevTools:ApiKey"] = TestApiKey,
         };
     }
 
@@ -161,8 +161,7 @@ public sealed class RowEndpointsTests(RowEndpointsTests.Host host) : IClassFixtu
     [InlineData("{\"ids\": [1], \"status\": \"Chosen\"}", "status 'Chosen' is not one of: New, Selected, Maybe, Not a Fit, Archived")]
     public async Task Curate_InvalidBody_Returns400WithMessage(string json, string message)
     {
-        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
-        using var response = await host.Api.PutAsync("/api/domains/sitemap-curation", content);
+        using var response = await host.PutAsync("/api/domains/sitemap-curation", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await ErrorAsync(response)).Should().Be(message);
@@ -171,8 +170,7 @@ public sealed class RowEndpointsTests(RowEndpointsTests.Host host) : IClassFixtu
     [Fact]
     public async Task Curate_MalformedJson_Returns400WithMessage()
     {
-        using var content = new StringContent("{\"ids\": [1,", System.Text.Encoding.UTF8, "application/json");
-        using var response = await host.Api.PutAsync("/api/domains/sitemap-curation", content);
+        using var response = await host.PutAsync("/api/domains/sitemap-curation", new StringContent("{\"ids\": [1,", System.Text.Encoding.UTF8, "application/json"));
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await ErrorAsync(response)).Should().Contain("JSON");

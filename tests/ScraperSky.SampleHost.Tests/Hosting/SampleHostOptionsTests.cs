@@ -21,9 +21,21 @@ public sealed class SampleHostOptionsTests
     public void Parse_DomainsWithoutDemo_SeedsOnlyThoseDomains()
         => SampleHostOptions.Parse(["--domains=a.com"]).SeedsDemo.Should().BeFalse();
 
+    [Fact]
+    public void Parse_Service_SeedsNothing()
+    {
+        var options = SampleHostOptions.Parse(["--service", "--urls", "http://0.0.0.0:8080"]);
+
+        options.Service.Should().BeTrue();
+        options.SeedsDemo.Should().BeFalse();
+        options.HostArguments.Should().Equal("--urls", "http://0.0.0.0:8080");
+    }
+
     [Theory]
     [InlineData("--domains")]
     [InlineData("--drain-timeout=soon")]
-    public void Parse_MissingOrMalformedValue_Throws(string argument)
-        => FluentActions.Invoking(() => SampleHostOptions.Parse([argument])).Should().Throw<ArgumentException>();
+    [InlineData("--service", "--demo")]
+    [InlineData("--service", "--exit-when-drained")]
+    public void Parse_MissingOrMalformedValueOrClashingSwitches_Throws(params string[] arguments)
+        => FluentActions.Invoking(() => SampleHostOptions.Parse(arguments)).Should().Throw<ArgumentException>();
 }

@@ -14,6 +14,9 @@ namespace ScraperSky.SampleHost.Tests.Infrastructure;
 /// </summary>
 public class SampleHostFixture : IAsyncLifetime
 {
+    /// <summary>The dev-tools key the fixtures that configure one use (<c>DevTools:ApiKey</c>).</summary>
+    public const string TestApiKey = "test-key";
+
     /// <summary>The crawler timeout in tests; the timeout error texts say "2 s"; long enough for a loaded CI machine to answer healthy fetches.</summary>
     public static readonly TimeSpan CrawlTimeout = TimeSpan.FromSeconds(2);
 
@@ -56,6 +59,8 @@ public class SampleHostFixture : IAsyncLifetime
             var defaults = new Dictionary<string, string?>
             {
                 ["urls"] = "http://127.0.0.1:0",
+                // The fixture web listens on loopback: tests opt in to crawling it, as the demo does.
+                ["Crawler:AllowPrivateNetworks"] = "true",
                 ["Crawler:Timeout"] = CrawlTimeout.ToString(),
                 ["Crawler:PerHostDelay"] = "00:00:00",
                 ["FixtureWeb:Sites"] = "0",
@@ -141,6 +146,14 @@ public class SampleHostFixture : IAsyncLifetime
             () => QueryAsync(db => db.SitemapFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id && (f.SitemapImportStatus == SitemapImportStatus.Completed || f.SitemapImportStatus == SitemapImportStatus.Error))),
             $"import of sitemap file {id}");
 
-    /// <summary>PUTs JSON and returns the response.</summary>
-    public Task<HttpResponseMessage> PutJsonAsync(string path, object body) => Api.PutAsJsonAsync(path, body);
+    /// <summary>PUTs JSON with the dev-tools key (<see cref="TestApiKey"/>) and returns the response.</summary>
+    public Task<HttpResponseMessage> PutJsonAsync(string path, object body) => PutAsync(path, JsonContent.Create(body));
+
+    /// <summary>PUTs <paramref name="content"/> with the dev-tools key (<see cref="TestApiKey"/>) and returns the response.</summary>
+    public async Task<HttpResponseMessage> PutAsync(string path, HttpContent content)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = content };
+        request.Headers.Add("X-Api-Key", TestApiKey);
+        return await Api.SendAsync(request);
+    }
 }

@@ -92,7 +92,10 @@ internal sealed class RawSqlAtomicDrain(RawVariant variant) : IDrainSystem
         {
             var claim = new NpgsqlCommand(LibrarySql.Sql.AtomicClaim, connection);
             claim.Parameters.Add(new NpgsqlParameter<int>(Claiming.WorkflowSql.BatchSizeParameter, batchSize));
-            return (claim, RawSql.OutcomeCommand(connection, LibrarySql.Sql.WriteAtomicOutcomes));
+            // The library's statement without its transaction fence (the library reads the claiming transaction's id to
+            // refuse outcomes after a COMMIT sent around its session); hand-written SQL trusts its own transaction.
+            var unfenced = LibrarySql.Sql.WriteAtomicOutcomes.Replace(" AND txid_current_if_assigned() = @" + Claiming.WorkflowSql.XidParameter, string.Empty, StringComparison.Ordinal);
+            return (claim, RawSql.OutcomeCommand(connection, unfenced));
         }
 
         private async Task<int> BatchOnAsync(NpgsqlConnection connection, NpgsqlCommand claim, NpgsqlCommand outcomes, CancellationToken ct)

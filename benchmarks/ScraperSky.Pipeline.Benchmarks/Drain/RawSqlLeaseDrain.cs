@@ -33,7 +33,7 @@ internal sealed class RawSqlLeaseDrain : IDrainSystem
             claim.Parameters.Add(new NpgsqlParameter<string>(Claiming.WorkflowSql.TokenParameter, node));
             claim.Parameters.Add(new NpgsqlParameter(Claiming.WorkflowSql.NowParameter, NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = DBNull.Value });
             var outcomes = RawSql.OutcomeCommand(connection, LibrarySql.Sql.WriteLeaseOutcomes!);
-            outcomes.Parameters.Add(new NpgsqlParameter<string>(Claiming.WorkflowSql.TokenParameter, node));
+            outcomes.Parameters.Add(new NpgsqlParameter<string[]>(Claiming.WorkflowSql.TokensParameter, []));
             await claim.PrepareAsync(ct);
             await outcomes.PrepareAsync(ct);
             workers.Add(new Worker(dataSource, connection, claim, outcomes, setup.BatchSize));
@@ -50,6 +50,7 @@ internal sealed class RawSqlLeaseDrain : IDrainSystem
             if (rows.Count > 0)
             {
                 RawSql.BindOutcomes(Outcomes, rows);
+                Outcomes.Parameters[Claiming.WorkflowSql.TokensParameter].Value = Enumerable.Repeat((string)Claim.Parameters[Claiming.WorkflowSql.TokenParameter].Value!, rows.Count).ToArray();
                 await Outcomes.ExecuteNonQueryAsync(ct);
             }
 

@@ -26,6 +26,8 @@ internal sealed class WorkflowSql
     public const string DelaysParameter = "delays";
     public const string TokensParameter = "tokens";
     public const string PidParameter = "pid";
+    public const string XidParameter = "xid";
+    public const string ReasonParameter = "reason";
 
     /// <summary>Outcome kinds as sent in <see cref="KindsParameter"/>.</summary>
     public const short CompletedKind = 0;
@@ -58,13 +60,35 @@ internal sealed class WorkflowSql
         AtomicClaimKeys = $"SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED";
         SelectOne = $"SELECT t.* FROM {d.Table} AS t WHERE t.{key} = @{KeyParameter}";
 
+        // One row alone, still claimable: how the loop isolates the rows of an atomic batch that broke its transaction.
+        AtomicClaimOne = $"SELECT c.* FROM {d.Table} AS c WHERE c.{key} = @{KeyParameter} AND {claimable} FOR UPDATE SKIP LOCKED";
+
         var outcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}) AS o(key, kind, reason, delay) WHERE t.{key} = o.key";
         var status = $"{d.StatusColumn} = CASE o.kind WHEN {CompletedKind} THEN {l.Completed} WHEN {ErrorKind} THEN {l.Error} WHEN {RetryKind} THEN {l.Queued} WHEN {SnoozeKind} THEN {l.Queued} WHEN {ReleaseKind} THEN {l.Queued} END";
         var keepsError = $"o.kind IN ({SnoozeKind}, {ReleaseKind})";
         var error = d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = CASE WHEN {keepsError} THEN t.{d.ErrorColumn} ELSE o.reason END";
         var next = d.NextAttemptColumn is null ? string.Empty : $", {d.NextAttemptColumn} = CASE WHEN o.kind IN ({RetryKind}, {SnoozeKind}) THEN {Now} + o.delay ELSE NULL END";
 
-        WriteAtomicOutcomes = $"UPDATE {d.Table} AS t SET {status}{error}{next}{updated} {outcomes}";
+        // Written only inside the transaction that claimed (@xid, read after the claim): if something ended that
+        // transaction on the way (a COMMIT sent around the session), the statement changes nothing, and the loop learns
+        // it from the count instead of writing outcomes of rows it no longer holds.
+        WriteAtomicOutcomes = $"UPDATE {d.Table} AS t SET {status}{error}{next}{updated} {outcomes} AND txid_current_if_assigned() = @{XidParameter}";
+
+        if (d.AttemptsColumn is { } atomicAttempts)
+        {
+            // An isolated row that broke its own transaction: the failure counts as an attempt, and after the last
+            // one the row ends as error (a terminal outcome restarts the count).
+            IsolatedFailure =
+                $"UPDATE {d.Table} AS t SET {atomicAttempts} = CASE WHEN t.{atomicAttempts} + 1 >= @{MaxAttemptsParameter} THEN 0 ELSE t.{atomicAttempts} + 1 END, " +
+                $"{d.StatusColumn} = CASE WHEN t.{atomicAttempts} + 1 >= @{MaxAttemptsParameter} THEN {l.Error} ELSE t.{d.StatusColumn} END" +
+                (d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = CASE WHEN t.{atomicAttempts} + 1 >= @{MaxAttemptsParameter} THEN @{ReasonParameter} || ' (gave up after ' || (t.{atomicAttempts} + 1) || ' attempts)' ELSE t.{d.ErrorColumn} END") +
+                $"{updated} WHERE t.{key} = @{KeyParameter} AND t.{d.StatusColumn} = {l.Queued} RETURNING t.{d.StatusColumn} = {l.Error}";
+        }
+
+        IsolatedError =
+            $"UPDATE {d.Table} AS t SET {d.StatusColumn} = {l.Error}" +
+            (d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = @{ReasonParameter}") +
+            $"{updated} WHERE t.{key} = @{KeyParameter} AND t.{d.StatusColumn} = {l.Queued}";
 
         if (d.AttemptsColumn is { } attempts && d.LeaseColumn is { } lease && d.ClaimedByColumn is { } claimedBy)
         {
@@ -157,6 +181,21 @@ internal sealed class WorkflowSql
 
     /// <summary>Reads one row by key.</summary>
     public string SelectOne { get; }
+
+    /// <summary>Claims one row by key, if it is still claimable (isolation of a broken atomic batch).</summary>
+    public string AtomicClaimOne { get; }
+
+    /// <summary>Counts a broken transaction against an isolated row (attempts column); returns whether it ended as error.</summary>
+    public string? IsolatedFailure { get; }
+
+    /// <summary>Ends an isolated row as error with a reason (no attempts column: after the documented number of isolated failures).</summary>
+    public string IsolatedError { get; }
+
+    /// <summary>Reads the current transaction's id (assigning one): what the atomic outcome statement is fenced by.</summary>
+    public const string TransactionId = "SELECT txid_current()";
+
+    /// <summary>Reads the current transaction's id if it has one, or null.</summary>
+    public const string TransactionIdIfAssigned = "SELECT txid_current_if_assigned()";
 
     /// <summary>Writes many atomic-batch outcomes in one statement.</summary>
     public string WriteAtomicOutcomes { get; }

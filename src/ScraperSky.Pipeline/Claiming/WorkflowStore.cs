@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -84,11 +85,80 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
         }
     }
 
-    /// <summary>Atomic batch: writes the batch's outcomes in the session's open transaction, in one statement.</summary>
-    public Task<int> WriteAtomicOutcomesAsync(DbContext db, OutcomeBatch outcomes)
+    /// <summary>
+    /// Atomic batch: writes the batch's outcomes in one statement, only inside the transaction <paramref name="xid"/>
+    /// (the one that claimed); returns the rows written.
+    /// </summary>
+    public Task<int> WriteAtomicOutcomesAsync(DbContext db, OutcomeBatch outcomes, long xid)
     {
-        var parameters = new List<object>(outcomes.ToParameters()) { Clock.NowParameter() };
+        var parameters = new List<object>(outcomes.ToParameters()) { Clock.NowParameter(), new NpgsqlParameter(WorkflowSql.XidParameter, xid) };
         return db.Database.ExecuteSqlRawAsync(Sql.WriteAtomicOutcomes, parameters, CancellationToken.None);
+    }
+
+    /// <summary>Atomic batch: the id of the session's open transaction (assigning one), read right after the claim.</summary>
+    public async Task<long> TransactionIdAsync(DbContext db, CancellationToken cancellationToken)
+        => (long)(await ScalarAsync(db, WorkflowSql.TransactionId, [], cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>The id of the session's transaction if it has one: null when no transaction is open any more.</summary>
+    public async Task<long?> TransactionIdIfAssignedAsync(DbContext db)
+        => await ScalarAsync(db, WorkflowSql.TransactionIdIfAssigned, [], CancellationToken.None).ConfigureAwait(false) as long?;
+
+    /// <summary>Atomic isolation: claims one row by key in the session's open transaction, if it is still claimable.</summary>
+    public async Task<Claim<TEntity>> ClaimAtomicOneAsync(DbContext db, object? key, CancellationToken cancellationToken)
+    {
+        NpgsqlParameter[] parameters = [new(WorkflowSql.KeyParameter, key), Clock.NowParameter()];
+        if (_definition.Filter is { } filter)
+        {
+            parameters = [.. parameters, .. filter.CreateParameters()];
+        }
+
+        try
+        {
+            var items = await db.Set<TEntity>().FromSqlRaw(Sql.AtomicClaimOne, parameters).AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+            return new Claim<TEntity>(items, []);
+        }
+        catch (Exception ex) when (RowReader.IsMaterializationFailure(ex))
+        {
+            return new Claim<TEntity>([], [(key, "the row could not be read: " + ProcessorFailure.Reason(ex.InnerException ?? ex))]);
+        }
+    }
+
+    /// <summary>
+    /// Atomic isolation: counts a broken transaction against a row on a session of the store's own — an attempt, with
+    /// an attempts column (error after <paramref name="maxAttempts"/>); without one, the row ends as error when
+    /// <paramref name="final"/>. Returns whether the row ended as error.
+    /// </summary>
+    public async Task<bool> CountIsolatedFailureAsync(object? key, string reason, int maxAttempts, bool final)
+    {
+        var (scope, db) = OpenSession();
+        await using (scope.ConfigureAwait(false))
+        {
+            if (Sql.IsolatedFailure is { } counted)
+            {
+                var ended = await ScalarAsync(
+                    db,
+                    counted,
+                    [
+                        new NpgsqlParameter(WorkflowSql.KeyParameter, key),
+                        new NpgsqlParameter(WorkflowSql.MaxAttemptsParameter, maxAttempts),
+                        new NpgsqlParameter(WorkflowSql.ReasonParameter, reason),
+                        Clock.NowParameter(),
+                    ],
+                    CancellationToken.None).ConfigureAwait(false);
+                return ended is true;
+            }
+
+            if (!final)
+            {
+                return false;
+            }
+
+            var affected = await db.Database.ExecuteSqlRawAsync(
+                Sql.IsolatedError,
+                [new NpgsqlParameter(WorkflowSql.KeyParameter, key), new NpgsqlParameter(WorkflowSql.ReasonParameter, reason), Clock.NowParameter()],
+                CancellationToken.None).ConfigureAwait(false);
+            return affected == 1;
+        }
     }
 
     /// <summary>
@@ -206,6 +276,28 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
             }
 
             return (requeued, failed);
+        }
+    }
+
+    /// <summary>Runs a statement on the session's connection (in its open transaction, if any) and reads one value.</summary>
+    private static async Task<object?> ScalarAsync(DbContext db, string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = db.Database.GetDbConnection().CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = sql;
+                command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+                command.Parameters.AddRange(parameters);
+                var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                return value is DBNull ? null : value;
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
         }
     }
 

@@ -164,4 +164,10 @@ internal static partial class Log
 
     [LoggerMessage(1017, LogLevel.Information, "Status workflow '{Workflow}': the run stopped at MaxBatchesPerRun ({MaxBatches}) with rows still queued; it runs again at once.")]
     public static partial void RunAgainWithBacklog(ILogger logger, string workflow, int maxBatches);
+
+    [LoggerMessage(1018, LogLevel.Warning, "Status workflow '{Workflow}': an atomic batch's transaction broke ({Count} rows; an item may have ended it, or made its commit fail); it was rolled back and its rows run alone to find the one that breaks it. If the transaction was ended on the way, its batch-mates may have been taken by another host meanwhile.")]
+    public static partial void AtomicBatchBroken(ILogger logger, Exception exception, string workflow, int count);
+
+    [LoggerMessage(1019, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} broke its own transaction (failure {Failures}; ended as error: {Ended}): {Reason}")]
+    public static partial void ItemBrokeItsTransaction(ILogger logger, string workflow, object? key, int failures, bool ended, string reason);
 }

@@ -34,18 +34,19 @@ internal sealed class ItemInvoker<TEntity>
     /// <param name="deadline">The batch's or lane's deadline, armed here with <paramref name="timeout"/> for this item.</param>
     /// <param name="timeout">The item timeout.</param>
     /// <param name="isolation">A savepoint in the batch's transaction (atomic batch), or a transaction of the item's own begun at its first command (lease mode).</param>
-    /// <param name="mayAbandon">Whether a processor that ignores its timeout may be left running (lease mode: its
-    /// session is its own); otherwise the invoker waits for it after cancelling.</param>
+    /// <param name="abandon">When a processor that ignores its cancellation is left running: on its timeout or the
+    /// host's abort (lease mode: its session is its own), or only on the abort (atomic batch: the batch's transaction
+    /// is shared, so a timed-out processor is waited for).</param>
     /// <param name="abort">The host's abort signal.</param>
     public async Task<ItemAttempt> InvokeAsync(
         DbContext db, IStatusItemProcessor<TEntity> processor, TEntity item, object? key, StatusItemContext context,
-        ItemDeadline deadline, TimeSpan timeout, ItemIsolation isolation, bool mayAbandon, CancellationToken abort)
+        ItemDeadline deadline, TimeSpan timeout, ItemIsolation isolation, AbandonPolicy abandon, CancellationToken abort)
     {
         db.Attach(item);
         var token = deadline.Start(timeout);
         try
         {
-            return await InvokeAsync(db, processor, item, key, context, deadline, token, timeout, isolation, mayAbandon, abort).ConfigureAwait(false);
+            return await InvokeAsync(db, processor, item, key, context, deadline, token, timeout, isolation, abandon, abort).ConfigureAwait(false);
         }
         finally
         {
@@ -55,7 +56,7 @@ internal sealed class ItemInvoker<TEntity>
 
     private async Task<ItemAttempt> InvokeAsync(
         DbContext db, IStatusItemProcessor<TEntity> processor, TEntity item, object? key, StatusItemContext context,
-        ItemDeadline deadline, CancellationToken token, TimeSpan timeout, ItemIsolation isolation, bool mayAbandon, CancellationToken abort)
+        ItemDeadline deadline, CancellationToken token, TimeSpan timeout, ItemIsolation isolation, AbandonPolicy abandon, CancellationToken abort)
     {
         Exception? failure = null;
         ItemResult result = default;
@@ -67,12 +68,12 @@ internal sealed class ItemInvoker<TEntity>
             try
             {
                 var running = processor.ProcessAsync(item, context, token);
-                if (mayAbandon && !running.IsCompleted)
+                if (!running.IsCompleted)
                 {
                     var task = running.AsTask();
                     try
                     {
-                        result = await task.WaitAsync(token).ConfigureAwait(false);
+                        result = await task.WaitAsync(abandon == AbandonPolicy.OnTimeoutOrAbort ? token : abort).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (!task.IsCompleted)
                     {
@@ -150,6 +151,16 @@ internal sealed class ItemInvoker<TEntity>
     }
 
     private static string TimedOutReason(TimeSpan timeout) => "timed out after " + Durations.Describe(timeout);
+}
+
+/// <summary>When the loop walks away from a processor that ignores its cancellation.</summary>
+internal enum AbandonPolicy
+{
+    /// <summary>On its item timeout or the host's abort, after a grace (lease mode: the item's session is its own).</summary>
+    OnTimeoutOrAbort,
+
+    /// <summary>Only on the host's abort, after a grace (atomic batch: a timed-out processor is waited for).</summary>
+    OnAbort,
 }
 
 /// <summary>What happened to one item: the processor's result, or the failure, timeout or stop that replaced it.</summary>

@@ -178,7 +178,7 @@ internal sealed class LeaseBatch<TEntity>
             };
             var itemStarted = Stopwatch.GetTimestamp();
             using var itemActivity = _telemetry.StartItem(work.JobId, key);
-            var attempt = await _invoker.InvokeAsync(db, lane.Processor, item, key, context, lane.Deadline, options.ItemTimeout, ItemIsolation.OwnTransaction, mayAbandon: true, work.Abort).ConfigureAwait(false);
+            var attempt = await _invoker.InvokeAsync(db, lane.Processor, item, key, context, lane.Deadline, options.ItemTimeout, ItemIsolation.OwnTransaction, AbandonPolicy.OnTimeoutOrAbort, work.Abort).ConfigureAwait(false);
             _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
             var decision = OutcomePolicy.Decide(attempt, attemptNumber, options, countsAttempts: true, Random.Shared.NextDouble());
             if (attempt.Abandoned)

@@ -148,11 +148,22 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
     internal static PipelineException AbandonedCommandRefused(string workflowName)
         => new($"Status workflow '{workflowName}': this item was abandoned after it ignored its cancellation (its timeout passed, or the host stopped); its session refuses further commands, and nothing it does now is saved.");
 
-    private static ItemScope? FirstCommandOfItem(CommandEventData eventData)
+    private static ItemScope? FirstCommandOfItem(DbCommand command, CommandEventData eventData)
     {
-        if (ItemScope.Current is { Abandoned: true } abandoned && ReferenceEquals(abandoned.Context, eventData.Context))
+        if (ItemScope.Current is not { } current || !ReferenceEquals(current.Context, eventData.Context))
         {
-            throw AbandonedCommandRefused(abandoned.WorkflowName);
+            return null;
+        }
+
+        if (current.Abandoned)
+        {
+            throw AbandonedCommandRefused(current.WorkflowName);
+        }
+
+        // Raw SQL gets the same refusal as the transaction API: a COMMIT would release the batch's row locks.
+        if (!current.BeginningTransaction && TransactionControlScanner.Find(command.CommandText) is { } control)
+        {
+            throw TransactionRefused(current.WorkflowName, $"run '{control}' through its session");
         }
 
         if (ItemScope.Current is { TouchedDatabase: false } scope && ReferenceEquals(scope.Context, eventData.Context))
@@ -166,7 +177,7 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
 
     private static void BeforeCommand(DbCommand command, CommandEventData eventData)
     {
-        if (FirstCommandOfItem(eventData) is not { } scope)
+        if (FirstCommandOfItem(command, eventData) is not { } scope)
         {
             return;
         }
@@ -194,7 +205,7 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
 
     private static async ValueTask BeforeCommandAsync(DbCommand command, CommandEventData eventData, CancellationToken cancellationToken)
     {
-        if (FirstCommandOfItem(eventData) is not { } scope)
+        if (FirstCommandOfItem(command, eventData) is not { } scope)
         {
             return;
         }

@@ -30,7 +30,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
         var queuedAt = definition.UpdatedAtColumn is null
             ? null
             : KeyReader<TEntity>.TimestampGetter(definition.OptionalColumns.Single(c => c.Column == definition.UpdatedAtColumn).Property);
-        _atomic = new AtomicBatch<TEntity>(definition, Store, keys, invoker, Telemetry, queuedAt, logger);
+        _atomic = new AtomicBatch<TEntity>(definition, Store, keys, invoker, Telemetry, queuedAt, scopes, logger);
         if (Sql.LeaseClaim is not null)
         {
             _keeper = new LeaseKeeper<TEntity>(Store, keys, definition.Name, logger);
@@ -76,9 +76,14 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
             else
             {
                 var scope = _scopes.CreateAsyncScope();
-                await using (scope.ConfigureAwait(false))
+                result = await _atomic.RunAsync(scope, options, jobId, stopping, abort).ConfigureAwait(false);
+                if (result.SessionAbandoned)
                 {
-                    result = await _atomic.RunAsync(scope, options, jobId, stopping, abort).ConfigureAwait(false);
+                    _ = AtomicIsolation<TEntity>.DisposeLaterAsync(scope);
+                }
+                else
+                {
+                    await scope.DisposeAsync().ConfigureAwait(false);
                 }
             }
 

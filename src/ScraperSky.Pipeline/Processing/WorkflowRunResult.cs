@@ -39,5 +39,8 @@ internal readonly record struct WorkflowRunResult(int Batches, int Claimed, int 
 /// <param name="EndRun">End the run after this batch (rows left claimable at once would make it spin).</param>
 internal readonly record struct BatchResult(WorkflowRunResult Outcome, bool ClaimAgain, bool EndRun = false)
 {
+    /// <summary>Gets whether a processor was abandoned on the batch's session, which must not be disposed under it yet.</summary>
+    public bool SessionAbandoned { get; init; }
+
     public static BatchResult Empty => new(new WorkflowRunResult(1, 0, 0, 0), ClaimAgain: false);
 }

@@ -279,6 +279,20 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
         }
     }
 
+    /// <summary>The session's <c>idle_in_transaction_session_timeout</c> and <c>statement_timeout</c> (zero: none).</summary>
+    public async Task<IReadOnlyList<(string Setting, TimeSpan Value)>> ServerTimeoutsAsync(DbContext db, CancellationToken cancellationToken)
+    {
+        var result = new List<(string, TimeSpan)>();
+        foreach (var setting in (string[])["idle_in_transaction_session_timeout", "statement_timeout"])
+        {
+            // current_setting with a constant name; the value is in milliseconds without a unit from pg_settings.
+            var value = await ScalarAsync(db, "SELECT setting::bigint FROM pg_settings WHERE name = @name", [new NpgsqlParameter("name", setting)], cancellationToken).ConfigureAwait(false);
+            result.Add((setting, TimeSpan.FromMilliseconds(value is long ms ? ms : 0)));
+        }
+
+        return result;
+    }
+
     /// <summary>Runs a statement on the session's connection (in its open transaction, if any) and reads one value.</summary>
     private static async Task<object?> ScalarAsync(DbContext db, string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
     {

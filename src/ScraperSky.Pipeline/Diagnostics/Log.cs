@@ -170,4 +170,7 @@ internal static partial class Log
 
     [LoggerMessage(1019, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} broke its own transaction (failure {Failures}; ended as error: {Ended}): {Reason}")]
     public static partial void ItemBrokeItsTransaction(ILogger logger, string workflow, object? key, int failures, bool ended, string reason);
+
+    [LoggerMessage(1020, LogLevel.Warning, "Status workflow '{Workflow}': the server's {Setting} ({Value}) is shorter than ItemTimeout ({ItemTimeout}); an atomic batch keeps one transaction open across its items, so a slow item would break every batch. Raise the setting for the workflow's role or database, or lower ItemTimeout.")]
+    public static partial void ServerTimeoutShorterThanItemTimeout(ILogger logger, string workflow, string setting, TimeSpan value, TimeSpan itemTimeout);
 }

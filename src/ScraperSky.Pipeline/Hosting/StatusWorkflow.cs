@@ -150,6 +150,11 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
                     Log.DoctorFinding(_logger, Name, finding);
                 }
             }
+
+            if (options.Mode == ClaimMode.AtomicBatch)
+            {
+                await WarnAboutServerTimeoutsAsync(db, options, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         _schemaChecked = true;
@@ -163,6 +168,21 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
         }
 
         return await _loop!.RunAsync(options, jobId, stopping, abort).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An atomic batch holds one transaction across all its items: a server timeout shorter than an item breaks every
+    /// batch alike (each then runs its rows alone), which is a setting to fix, not a row to blame.
+    /// </summary>
+    private async Task WarnAboutServerTimeoutsAsync(DbContext db, StatusWorkflowOptions options, CancellationToken cancellationToken)
+    {
+        foreach (var (setting, value) in await _loop!.Store.ServerTimeoutsAsync(db, cancellationToken).ConfigureAwait(false))
+        {
+            if (value > TimeSpan.Zero && value < options.ItemTimeout)
+            {
+                Log.ServerTimeoutShorterThanItemTimeout(_logger, Name, setting, value, options.ItemTimeout);
+            }
+        }
     }
 
     private Task<long> CountQueuedAsync(CancellationToken cancellationToken) => _loop!.Store.CountQueuedAsync(cancellationToken);

@@ -192,4 +192,24 @@ public sealed class AtomicIsolationTests(SchemaFixture db) : IClassFixture<Schem
         (await db.Database.ScalarAsync<long>("SELECT count(*) FROM executions")).Should().Be(0);
         (await db.Database.ScalarAsync<string>("SELECT string_agg(id || ':' || status::text, ',' ORDER BY id) FROM enum_items")).Should().Be("1:Queued,2:Queued");
     }
+
+    /// <summary>Point 2: a server timeout that would break every atomic batch alike is named at start-up.</summary>
+    [Fact]
+    public async Task StartUp_IdleInTransactionTimeoutShorterThanItemTimeout_IsWarnedAbout()
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Options = "-c idle_in_transaction_session_timeout=500" }.ConnectionString;
+        var logs = new LogSignal();
+        await using var harness = WorkflowHarness.Create<EnumWorkDb>(
+            connectionString,
+            services => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+                .UseDbContext<EnumWorkDb>()
+                .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+                .UseProcessor<ScriptedProcessor>()
+                .Configure(o => o.ItemTimeout = TimeSpan.FromMinutes(1))),
+            logs: logs);
+
+        await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
+
+        logs.Events.Should().ContainSingle(e => e.EventId == 1020).Which.Message.Should().Contain("idle_in_transaction_session_timeout (00:00:00.5000000)");
+    }
 }

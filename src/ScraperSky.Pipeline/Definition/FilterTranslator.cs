@@ -101,6 +101,9 @@ internal sealed class FilterTranslator : ExpressionVisitor
         var (collection, item) = node switch
         {
             { Method.Name: "Contains", Object: null, Arguments.Count: 2 } => (node.Arguments[0], node.Arguments[1]),
+            // MemoryExtensions.Contains(span, value, comparer: null), as C# 14 binds array.Contains(value) in expression trees.
+            { Method.Name: "Contains", Object: null, Arguments.Count: 3 } when node.Arguments[2] is ConstantExpression { Value: null }
+                => (node.Arguments[0], node.Arguments[1]),
             { Method.Name: "Contains", Object: { } target, Arguments.Count: 1 } => (target, node.Arguments[0]),
             _ => throw Unsupported(node),
         };
@@ -127,7 +130,7 @@ internal sealed class FilterTranslator : ExpressionVisitor
         var mapping = property.GetRelationalTypeMapping();
         if (IsNativeEnum(property))
         {
-            _sql.Append(Column(property)).Append(converted.Count == 0 ? " IN (NULL)" : " IN (" + string.Join(", ", converted.Select(mapping.GenerateSqlLiteral)) + ")");
+            _sql.Append(Column(property)).Append(converted.Count == 0 ? " IN (NULL)" : " IN (" + string.Join(", ", converted.Select(v => SqlLiteral.For(mapping, v!))) + ")");
             return node;
         }
 
@@ -185,7 +188,7 @@ internal sealed class FilterTranslator : ExpressionVisitor
             (ExpressionType.GreaterThan, false) or (ExpressionType.LessThan, true) => ">",
             _ => ">=",
         };
-        var operand = IsNativeEnum(property) ? property.GetRelationalTypeMapping().GenerateSqlLiteral(value) : AddParameter(ToProvider(property, value));
+        var operand = IsNativeEnum(property) ? SqlLiteral.For(property.GetRelationalTypeMapping(), value) : AddParameter(ToProvider(property, value));
         var comparison = $"{column} {op} {operand}";
 
         // C# != is true against null; SQL <> is not. Keep C#'s meaning for nullable columns.

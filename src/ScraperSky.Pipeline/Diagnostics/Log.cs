@@ -164,4 +164,7 @@ internal static partial class Log
 
     [LoggerMessage(1017, LogLevel.Information, "Status workflow '{Workflow}': the run stopped at MaxBatchesPerRun ({MaxBatches}) with rows still queued; it runs again at once.")]
     public static partial void RunAgainWithBacklog(ILogger logger, string workflow, int maxBatches);
+
+    [LoggerMessage(5004, LogLevel.Warning, "Status workflow '{Workflow}': {Problem}")]
+    public static partial void WakeUpTriggerProblem(ILogger logger, string workflow, string problem);
 }

@@ -136,6 +136,16 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
                 await db.Database.ExecuteSqlRawAsync(ddl, cancellationToken).ConfigureAwait(false);
                 Log.WakeUpTriggerInstalled(_logger, Name);
             }
+            else if (options.WakeUp && options.Doctor != DoctorMode.Off
+                && await WakeUp.WakeUpTriggerCheck.ProblemAsync(db, _definition!, options, cancellationToken).ConfigureAwait(false) is { } triggerProblem)
+            {
+                if (options.Doctor == DoctorMode.Fail)
+                {
+                    throw new InvalidOperationException($"Status workflow '{Name}' failed the start-up doctor (Doctor = Fail): {triggerProblem}");
+                }
+
+                Log.WakeUpTriggerProblem(_logger, Name, triggerProblem);
+            }
 
             if (options.Doctor != DoctorMode.Off)
             {

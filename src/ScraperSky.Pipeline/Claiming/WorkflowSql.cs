@@ -36,12 +36,17 @@ internal sealed class WorkflowSql
 
     private const string Now = "coalesce(@" + NowParameter + ", now())";
 
+    private readonly WorkflowDefinition _definition;
+    private volatile string? _writeLeaseOutcomes;
+    private volatile string? _rescue;
+    private volatile string _writeAtomicOutcomes = string.Empty;
+    private int? _errorLength;
+
     public WorkflowSql(WorkflowDefinition definition)
     {
         var d = definition;
         var l = d.Literals;
         var key = d.KeyColumn;
-        var updated = d.UpdatedAtColumn is null ? string.Empty : $", {d.UpdatedAtColumn} = {Now}";
 
         var claimable = $"c.{d.StatusColumn} = {l.Queued}";
         if (d.NextAttemptColumn is not null)
@@ -58,13 +63,8 @@ internal sealed class WorkflowSql
         AtomicClaimKeys = $"SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED";
         SelectOne = $"SELECT t.* FROM {d.Table} AS t WHERE t.{key} = @{KeyParameter}";
 
-        var outcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}) AS o(key, kind, reason, delay) WHERE t.{key} = o.key";
-        var status = $"{d.StatusColumn} = CASE o.kind WHEN {CompletedKind} THEN {l.Completed} WHEN {ErrorKind} THEN {l.Error} WHEN {RetryKind} THEN {l.Queued} WHEN {SnoozeKind} THEN {l.Queued} WHEN {ReleaseKind} THEN {l.Queued} END";
-        var keepsError = $"o.kind IN ({SnoozeKind}, {ReleaseKind})";
-        var error = d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = CASE WHEN {keepsError} THEN t.{d.ErrorColumn} ELSE o.reason END";
-        var next = d.NextAttemptColumn is null ? string.Empty : $", {d.NextAttemptColumn} = CASE WHEN o.kind IN ({RetryKind}, {SnoozeKind}) THEN {Now} + o.delay ELSE NULL END";
-
-        WriteAtomicOutcomes = $"UPDATE {d.Table} AS t SET {status}{error}{next}{updated} {outcomes}";
+        _definition = d;
+        BuildWriters();
 
         if (d.AttemptsColumn is { } attempts && d.LeaseColumn is { } lease && d.ClaimedByColumn is { } claimedBy)
         {
@@ -81,18 +81,6 @@ internal sealed class WorkflowSql
 
             var ours = $"t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = @{TokenParameter}";
 
-            // One statement serves outcomes of any number of claims: each outcome row carries its claim token, and the
-            // fence (the row is still processing under that token) is a join condition on it, so the plan stays a key
-            // lookup per outcome row (a token as a filter on t alone has no statistics and once gave a quadratic plan).
-            // A terminal outcome resets the attempt count, so a row queued again later starts with a fresh budget; a
-            // snooze or a release gives its attempt back.
-            var leaseOutcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}, @{TokensParameter}) AS o(key, kind, reason, delay, token) WHERE t.{key} = o.key";
-            WriteLeaseOutcomes =
-                $"UPDATE {d.Table} AS t SET {status}, " +
-                $"{attempts} = CASE WHEN o.kind IN ({CompletedKind}, {ErrorKind}) THEN 0 WHEN {keepsError} THEN t.{attempts} - 1 ELSE t.{attempts} END, " +
-                $"{lease} = NULL, {claimedBy} = NULL{error}{next}{updated} " +
-                $"{leaseOutcomes} AND t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = o.token RETURNING t.{key}";
-
             // SKIP LOCKED: when the item's own open transaction holds the row, this returns at once (0 rows) instead
             // of waiting on ourselves; the caller then extends within that transaction.
             ExtendLease =
@@ -108,25 +96,6 @@ internal sealed class WorkflowSql
                 $"AND t.{key} = ANY(ARRAY(SELECT c.{key} FROM {d.Table} AS c WHERE c.{key} = ANY(@{KeysParameter}) FOR UPDATE SKIP LOCKED))";
 
             ClaimedKeys = $"SELECT t.{key} FROM {d.Table} AS t WHERE {ours}";
-
-            // An expired lease ends as error after the last attempt (with the count in the error text) and its attempt
-            // count restarts, like every terminal outcome.
-            var expiredError = d.ErrorColumn is null
-                ? string.Empty
-                : $", {d.ErrorColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 'lease expired after ' || t.{attempts} || ' attempts' ELSE t.{d.ErrorColumn} END";
-
-            // One statement, one round trip: the transaction-scoped advisory lock elects the rescuing host for the
-            // statement's own transaction (so it works behind transaction-mode poolers); SKIP LOCKED keeps two
-            // rescuers, or a rescuer and a worker writing its outcome, off each other's rows.
-            Rescue =
-                $"WITH leader AS (SELECT pg_try_advisory_xact_lock(@{LockParameter}) AS elected), " +
-                $"expired AS (SELECT c.{key} FROM {d.Table} AS c WHERE (SELECT elected FROM leader) AND c.{d.StatusColumn} = {l.Processing} AND c.{lease} < {Now} " +
-                $"ORDER BY c.{lease} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
-                $"UPDATE {d.Table} AS t SET {d.StatusColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN {l.Error} ELSE {l.Queued} END, " +
-                $"{attempts} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 0 ELSE t.{attempts} END, " +
-                $"{lease} = NULL, {claimedBy} = NULL{expiredError}{updated} " +
-                $"FROM expired WHERE t.{key} = expired.{key} AND t.{d.StatusColumn} = {l.Processing} " +
-                $"RETURNING t.{key}, t.{d.StatusColumn} = {l.Error}";
         }
 
         var errorSelect = d.ErrorColumn is null ? string.Empty : $", t.{d.ErrorColumn}";
@@ -146,6 +115,75 @@ internal sealed class WorkflowSql
         }
     }
 
+    /// <summary>
+    /// Fits error texts into an error column of at most <paramref name="length"/> characters (read at start-up): longer
+    /// reasons are cut and end with "…", instead of failing the outcome statement (22001) and with it the batch.
+    /// </summary>
+    public void LimitErrorText(int length)
+    {
+        _errorLength = Math.Max(length, 1);
+        BuildWriters();
+    }
+
+    /// <summary>Gets the error column's length limit applied to the statements, or null when it has none.</summary>
+    public int? ErrorTextLimit => _errorLength;
+
+    private string FitError(string text) => _errorLength is not { } n
+        ? text
+        : $"CASE WHEN length({text}) > {n} THEN left({text}, {n - 1}) || '…' ELSE {text} END";
+
+    // The statements that write error texts: built again when the error column's length becomes known.
+    private void BuildWriters()
+    {
+        var d = _definition;
+        var l = d.Literals;
+        var key = d.KeyColumn;
+        var updated = d.UpdatedAtColumn is null ? string.Empty : $", {d.UpdatedAtColumn} = {Now}";
+        var outcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}) AS o(key, kind, reason, delay) WHERE t.{key} = o.key";
+        var status = $"{d.StatusColumn} = CASE o.kind WHEN {CompletedKind} THEN {l.Completed} WHEN {ErrorKind} THEN {l.Error} WHEN {RetryKind} THEN {l.Queued} WHEN {SnoozeKind} THEN {l.Queued} WHEN {ReleaseKind} THEN {l.Queued} END";
+        var keepsError = $"o.kind IN ({SnoozeKind}, {ReleaseKind})";
+        var error = d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = CASE WHEN {keepsError} THEN t.{d.ErrorColumn} ELSE {FitError("o.reason")} END";
+        var next = d.NextAttemptColumn is null ? string.Empty : $", {d.NextAttemptColumn} = CASE WHEN o.kind IN ({RetryKind}, {SnoozeKind}) THEN {Now} + o.delay ELSE NULL END";
+
+        WriteAtomicOutcomes = $"UPDATE {d.Table} AS t SET {status}{error}{next}{updated} {outcomes}";
+
+        if (d.AttemptsColumn is not { } attempts || d.LeaseColumn is not { } lease || d.ClaimedByColumn is not { } claimedBy)
+        {
+            return;
+        }
+
+        // One statement serves outcomes of any number of claims: each outcome row carries its claim token, and the
+        // fence (the row is still processing under that token) is a join condition on it, so the plan stays a key
+        // lookup per outcome row (a token as a filter on t alone has no statistics and once gave a quadratic plan).
+        // A terminal outcome resets the attempt count, so a row queued again later starts with a fresh budget; a
+        // snooze or a release gives its attempt back.
+        var leaseOutcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}, @{TokensParameter}) AS o(key, kind, reason, delay, token) WHERE t.{key} = o.key";
+        WriteLeaseOutcomes =
+            $"UPDATE {d.Table} AS t SET {status}, " +
+            $"{attempts} = CASE WHEN o.kind IN ({CompletedKind}, {ErrorKind}) THEN 0 WHEN {keepsError} THEN t.{attempts} - 1 ELSE t.{attempts} END, " +
+            $"{lease} = NULL, {claimedBy} = NULL{error}{next}{updated} " +
+            $"{leaseOutcomes} AND t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = o.token RETURNING t.{key}";
+
+        // An expired lease ends as error after the last attempt (with the count in the error text) and its attempt
+        // count restarts, like every terminal outcome.
+        var expiredError = d.ErrorColumn is null
+            ? string.Empty
+            : $", {d.ErrorColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN {FitError($"('lease expired after ' || t.{attempts} || ' attempts')")} ELSE t.{d.ErrorColumn} END";
+
+        // One statement, one round trip: the transaction-scoped advisory lock elects the rescuing host for the
+        // statement's own transaction (so it works behind transaction-mode poolers); SKIP LOCKED keeps two
+        // rescuers, or a rescuer and a worker writing its outcome, off each other's rows.
+        Rescue =
+            $"WITH leader AS (SELECT pg_try_advisory_xact_lock(@{LockParameter}) AS elected), " +
+            $"expired AS (SELECT c.{key} FROM {d.Table} AS c WHERE (SELECT elected FROM leader) AND c.{d.StatusColumn} = {l.Processing} AND c.{lease} < {Now} " +
+            $"ORDER BY c.{lease} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
+            $"UPDATE {d.Table} AS t SET {d.StatusColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN {l.Error} ELSE {l.Queued} END, " +
+            $"{attempts} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 0 ELSE t.{attempts} END, " +
+            $"{lease} = NULL, {claimedBy} = NULL{expiredError}{updated} " +
+            $"FROM expired WHERE t.{key} = expired.{key} AND t.{d.StatusColumn} = {l.Processing} " +
+            $"RETURNING t.{key}, t.{d.StatusColumn} = {l.Error}";
+    }
+
     /// <summary>Atomic-batch claim: locks up to <c>@batch_size</c> claimable rows, skipping rows others hold.</summary>
     public string AtomicClaim { get; }
 
@@ -156,13 +194,13 @@ internal sealed class WorkflowSql
     public string SelectOne { get; }
 
     /// <summary>Writes many atomic-batch outcomes in one statement.</summary>
-    public string WriteAtomicOutcomes { get; }
+    public string WriteAtomicOutcomes { get => _writeAtomicOutcomes; private set => _writeAtomicOutcomes = value; }
 
     /// <summary>Lease claim: marks up to <c>@batch_size</c> rows processing under the claim token and returns them; null without lease columns.</summary>
     public string? LeaseClaim { get; }
 
     /// <summary>Writes many lease-mode outcomes in one statement, only for rows still held by the claim token; returns the keys written.</summary>
-    public string? WriteLeaseOutcomes { get; }
+    public string? WriteLeaseOutcomes { get => _writeLeaseOutcomes; private set => _writeLeaseOutcomes = value; }
 
     /// <summary>Extends one item's lease while it is still held by the claim token.</summary>
     public string? ExtendLease { get; }
@@ -177,7 +215,7 @@ internal sealed class WorkflowSql
     public string? ClaimedKeys { get; }
 
     /// <summary>Returns expired leases to the queue, or to error after the last attempt.</summary>
-    public string? Rescue { get; }
+    public string? Rescue { get => _rescue; private set => _rescue = value; }
 
     /// <summary>Touches the table, the columns and the four status literals without reading a row.</summary>
     public string VerifySchema { get; }

@@ -18,6 +18,9 @@ internal static class WorkflowDoctor
     /// <summary>Tables estimated smaller than this are not worth an index warning: a scan of them is cheap.</summary>
     public const long LargeTableRows = 10_000;
 
+    /// <summary>An error column shorter than this cuts most reasons (exception messages) to uselessness.</summary>
+    public const int ShortErrorColumn = 50;
+
     public static async Task<IReadOnlyList<string>> ExamineAsync(DbContext db, WorkflowDefinition definition, WorkflowSql sql, StatusWorkflowOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var findings = new List<string>();
@@ -49,6 +52,11 @@ internal static class WorkflowDoctor
                 {
                     findings.Add($"column {column} ({role}) is {type}: {problem}");
                 }
+            }
+
+            if (sql.ErrorTextLimit is { } limit && limit < ShortErrorColumn)
+            {
+                findings.Add($"column {definition.ErrorColumn} (error text) holds at most {limit} characters: longer reasons are cut and end with '…'; use text;");
             }
 
             await ReportUnknownStatusesAsync(connection, definition, sql, logger, cancellationToken).ConfigureAwait(false);

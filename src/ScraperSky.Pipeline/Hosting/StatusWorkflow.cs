@@ -124,6 +124,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
     public override async Task CheckSchemaAsync(CancellationToken cancellationToken)
     {
         Resolve();
+        ServiceProviderCheck.Run(_scopes, Registration);
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {

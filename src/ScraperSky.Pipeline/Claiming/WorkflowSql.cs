@@ -105,13 +105,19 @@ internal sealed class WorkflowSql
             $"WHERE t.{d.StatusColumn} IN ({l.Queued}, {l.Processing}, {l.Completed}, {l.Error}) LIMIT 0";
         QueueDepth = $"SELECT count(*) AS \"Value\" FROM {d.Table} AS c WHERE c.{d.StatusColumn} = {l.Queued}";
         ClaimPlan = $"SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT 100";
+        // Every status other than the four among at most 1,000 rows, with the sample's size: counts are exact only
+        // when the sample is smaller than its limit.
         UnknownStatuses =
-            $"SELECT s::text, count(*) FROM (SELECT t.{d.StatusColumn} AS s FROM {d.Table} AS t " +
-            $"WHERE t.{d.StatusColumn} IS NULL OR t.{d.StatusColumn} NOT IN ({l.Queued}, {l.Processing}, {l.Completed}, {l.Error}) LIMIT 1000) AS u GROUP BY 1 ORDER BY 2 DESC LIMIT 5";
-        PartialIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} ({d.OrderBy.Replace("c.", string.Empty, StringComparison.Ordinal)}) WHERE {d.StatusColumn} = {l.Queued}";
+            $"SELECT s::text, count(*), sum(count(*)) OVER () FROM (SELECT t.{d.StatusColumn} AS s FROM {d.Table} AS t " +
+            $"WHERE t.{d.StatusColumn} IS NULL OR t.{d.StatusColumn} NOT IN ({l.Queued}, {l.Processing}, {l.Completed}, {l.Error}) LIMIT {UnknownStatusSample}) AS u GROUP BY 1 ORDER BY 2 DESC";
+        StatusTexts = $"SELECT ({l.Queued})::text, ({l.Processing})::text, ({l.Completed})::text, ({l.Error})::text";
+        QueuedExists = $"SELECT EXISTS (SELECT 1 FROM {d.Table} AS t WHERE t.{d.StatusColumn} = {l.Queued})";
+        ClaimIndexBody = $"({d.OrderBy.Replace("c.", string.Empty, StringComparison.Ordinal)}) WHERE {d.StatusColumn} = {l.Queued}";
+        PartialIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} {ClaimIndexBody}";
         if (d.LeaseColumn is not null)
         {
-            RescueIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} ({d.LeaseColumn}) WHERE {d.StatusColumn} = {l.Processing}";
+            RescueIndexBody = $"({d.LeaseColumn}) WHERE {d.StatusColumn} = {l.Processing}";
+            RescueIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} {RescueIndexBody}";
         }
     }
 
@@ -226,8 +232,23 @@ internal sealed class WorkflowSql
     /// <summary>The claim's candidate query, for the doctor's <c>EXPLAIN</c>.</summary>
     public string ClaimPlan { get; }
 
-    /// <summary>Up to five status values other than the workflow's four, with counts (sampled).</summary>
+    /// <summary>How many rows with other statuses <see cref="UnknownStatuses"/> reads at most.</summary>
+    public const int UnknownStatusSample = 1000;
+
+    /// <summary>Status values other than the workflow's four, with counts and the sample's size (sampled).</summary>
     public string UnknownStatuses { get; }
+
+    /// <summary>The four status values as text.</summary>
+    public string StatusTexts { get; }
+
+    /// <summary>Whether any row has the queued value.</summary>
+    public string QueuedExists { get; }
+
+    /// <summary>The claim index's columns and predicate: <c>(…) WHERE status = 'Queued'</c>.</summary>
+    public string ClaimIndexBody { get; }
+
+    /// <summary>The rescue index's column and predicate, in lease mode.</summary>
+    public string? RescueIndexBody { get; }
 
     /// <summary>The index the doctor recommends for the claim.</summary>
     public string PartialIndex { get; }

@@ -167,4 +167,7 @@ internal static partial class Log
 
     [LoggerMessage(5004, LogLevel.Warning, "Status workflow '{Workflow}': {Problem}")]
     public static partial void WakeUpTriggerProblem(ILogger logger, string workflow, string problem);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Status workflow '{Workflow}': at least {Count} rows have status {Status}, which is not one of the workflow's four values (counted in a sample of {Sample} such rows; the table holds more); they are left untouched and never claimed.")]
+    public static partial void UnknownStatusSampled(ILogger logger, string workflow, string status, long count, int sample);
 }

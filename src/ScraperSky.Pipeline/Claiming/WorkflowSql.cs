@@ -38,12 +38,17 @@ internal sealed class WorkflowSql
 
     private const string Now = "coalesce(@" + NowParameter + ", now())";
 
+    private readonly WorkflowDefinition _definition;
+    private volatile string? _writeLeaseOutcomes;
+    private volatile string? _rescue;
+    private volatile string _writeAtomicOutcomes = string.Empty;
+    private int? _errorLength;
+
     public WorkflowSql(WorkflowDefinition definition)
     {
         var d = definition;
         var l = d.Literals;
         var key = d.KeyColumn;
-        var updated = d.UpdatedAtColumn is null ? string.Empty : $", {d.UpdatedAtColumn} = {Now}";
 
         var claimable = $"c.{d.StatusColumn} = {l.Queued}";
         if (d.NextAttemptColumn is not null)
@@ -63,32 +68,8 @@ internal sealed class WorkflowSql
         // One row alone, still claimable: how the loop isolates the rows of an atomic batch that broke its transaction.
         AtomicClaimOne = $"SELECT c.* FROM {d.Table} AS c WHERE c.{key} = @{KeyParameter} AND {claimable} FOR UPDATE SKIP LOCKED";
 
-        var outcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}) AS o(key, kind, reason, delay) WHERE t.{key} = o.key";
-        var status = $"{d.StatusColumn} = CASE o.kind WHEN {CompletedKind} THEN {l.Completed} WHEN {ErrorKind} THEN {l.Error} WHEN {RetryKind} THEN {l.Queued} WHEN {SnoozeKind} THEN {l.Queued} WHEN {ReleaseKind} THEN {l.Queued} END";
-        var keepsError = $"o.kind IN ({SnoozeKind}, {ReleaseKind})";
-        var error = d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = CASE WHEN {keepsError} THEN t.{d.ErrorColumn} ELSE o.reason END";
-        var next = d.NextAttemptColumn is null ? string.Empty : $", {d.NextAttemptColumn} = CASE WHEN o.kind IN ({RetryKind}, {SnoozeKind}) THEN {Now} + o.delay ELSE NULL END";
-
-        // Written only inside the transaction that claimed (@xid, read after the claim): if something ended that
-        // transaction on the way (a COMMIT sent around the session), the statement changes nothing, and the loop learns
-        // it from the count instead of writing outcomes of rows it no longer holds.
-        WriteAtomicOutcomes = $"UPDATE {d.Table} AS t SET {status}{error}{next}{updated} {outcomes} AND txid_current_if_assigned() = @{XidParameter}";
-
-        if (d.AttemptsColumn is { } atomicAttempts)
-        {
-            // An isolated row that broke its own transaction: the failure counts as an attempt, and after the last
-            // one the row ends as error (a terminal outcome restarts the count).
-            IsolatedFailure =
-                $"UPDATE {d.Table} AS t SET {atomicAttempts} = CASE WHEN t.{atomicAttempts} + 1 >= @{MaxAttemptsParameter} THEN 0 ELSE t.{atomicAttempts} + 1 END, " +
-                $"{d.StatusColumn} = CASE WHEN t.{atomicAttempts} + 1 >= @{MaxAttemptsParameter} THEN {l.Error} ELSE t.{d.StatusColumn} END" +
-                (d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = CASE WHEN t.{atomicAttempts} + 1 >= @{MaxAttemptsParameter} THEN @{ReasonParameter} || ' (gave up after ' || (t.{atomicAttempts} + 1) || ' attempts)' ELSE t.{d.ErrorColumn} END") +
-                $"{updated} WHERE t.{key} = @{KeyParameter} AND t.{d.StatusColumn} = {l.Queued} RETURNING t.{d.StatusColumn} = {l.Error}";
-        }
-
-        IsolatedError =
-            $"UPDATE {d.Table} AS t SET {d.StatusColumn} = {l.Error}" +
-            (d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = @{ReasonParameter}") +
-            $"{updated} WHERE t.{key} = @{KeyParameter} AND t.{d.StatusColumn} = {l.Queued}";
+        _definition = d;
+        BuildWriters();
 
         if (d.AttemptsColumn is { } attempts && d.LeaseColumn is { } lease && d.ClaimedByColumn is { } claimedBy)
         {
@@ -105,18 +86,6 @@ internal sealed class WorkflowSql
 
             var ours = $"t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = @{TokenParameter}";
 
-            // One statement serves outcomes of any number of claims: each outcome row carries its claim token, and the
-            // fence (the row is still processing under that token) is a join condition on it, so the plan stays a key
-            // lookup per outcome row (a token as a filter on t alone has no statistics and once gave a quadratic plan).
-            // A terminal outcome resets the attempt count, so a row queued again later starts with a fresh budget; a
-            // snooze or a release gives its attempt back.
-            var leaseOutcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}, @{TokensParameter}) AS o(key, kind, reason, delay, token) WHERE t.{key} = o.key";
-            WriteLeaseOutcomes =
-                $"UPDATE {d.Table} AS t SET {status}, " +
-                $"{attempts} = CASE WHEN o.kind IN ({CompletedKind}, {ErrorKind}) THEN 0 WHEN {keepsError} THEN t.{attempts} - 1 ELSE t.{attempts} END, " +
-                $"{lease} = NULL, {claimedBy} = NULL{error}{next}{updated} " +
-                $"{leaseOutcomes} AND t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = o.token RETURNING t.{key}";
-
             // SKIP LOCKED: when the item's own open transaction holds the row, this returns at once (0 rows) instead
             // of waiting on ourselves; the caller then extends within that transaction.
             ExtendLease =
@@ -132,28 +101,6 @@ internal sealed class WorkflowSql
                 $"AND t.{key} = ANY(ARRAY(SELECT c.{key} FROM {d.Table} AS c WHERE c.{key} = ANY(@{KeysParameter}) FOR UPDATE SKIP LOCKED))";
 
             ClaimedKeys = $"SELECT t.{key} FROM {d.Table} AS t WHERE {ours}";
-
-            // An expired lease ends as error after the last attempt (with the count in the error text) and its attempt
-            // count restarts, like every terminal outcome.
-            var expiredError = d.ErrorColumn is null
-                ? string.Empty
-                : $", {d.ErrorColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 'lease expired after ' || t.{attempts} || ' attempts' ELSE t.{d.ErrorColumn} END";
-
-            // Only this workflow's rows: two workflows may share a table and its status column, told apart by filters.
-            var rescueFilter = d.Filter is null ? string.Empty : $" AND ({d.Filter.Sql})";
-
-            // One statement, one round trip: the transaction-scoped advisory lock elects the rescuing host for the
-            // statement's own transaction (so it works behind transaction-mode poolers); SKIP LOCKED keeps two
-            // rescuers, or a rescuer and a worker writing its outcome, off each other's rows.
-            Rescue =
-                $"WITH leader AS (SELECT pg_try_advisory_xact_lock(@{LockParameter}) AS elected), " +
-                $"expired AS (SELECT c.{key} FROM {d.Table} AS c WHERE (SELECT elected FROM leader) AND c.{d.StatusColumn} = {l.Processing} AND c.{lease} < {Now}{rescueFilter} " +
-                $"ORDER BY c.{lease} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
-                $"UPDATE {d.Table} AS t SET {d.StatusColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN {l.Error} ELSE {l.Queued} END, " +
-                $"{attempts} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 0 ELSE t.{attempts} END, " +
-                $"{lease} = NULL, {claimedBy} = NULL{expiredError}{updated} " +
-                $"FROM expired WHERE t.{key} = expired.{key} AND t.{d.StatusColumn} = {l.Processing} " +
-                $"RETURNING t.{key}, t.{d.StatusColumn} = {l.Error}";
         }
 
         var errorSelect = d.ErrorColumn is null ? string.Empty : $", t.{d.ErrorColumn}";
@@ -163,14 +110,112 @@ internal sealed class WorkflowSql
             $"WHERE t.{d.StatusColumn} IN ({l.Queued}, {l.Processing}, {l.Completed}, {l.Error}) LIMIT 0";
         QueueDepth = $"SELECT count(*) AS \"Value\" FROM {d.Table} AS c WHERE c.{d.StatusColumn} = {l.Queued}";
         ClaimPlan = $"SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT 100";
+        // Every status other than the four among at most 1,000 rows, with the sample's size: counts are exact only
+        // when the sample is smaller than its limit.
         UnknownStatuses =
-            $"SELECT s::text, count(*) FROM (SELECT t.{d.StatusColumn} AS s FROM {d.Table} AS t " +
-            $"WHERE t.{d.StatusColumn} IS NULL OR t.{d.StatusColumn} NOT IN ({l.Queued}, {l.Processing}, {l.Completed}, {l.Error}) LIMIT 1000) AS u GROUP BY 1 ORDER BY 2 DESC LIMIT 5";
-        PartialIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} ({d.OrderBy.Replace("c.", string.Empty, StringComparison.Ordinal)}) WHERE {d.StatusColumn} = {l.Queued}";
+            $"SELECT s::text, count(*), sum(count(*)) OVER () FROM (SELECT t.{d.StatusColumn} AS s FROM {d.Table} AS t " +
+            $"WHERE t.{d.StatusColumn} IS NULL OR t.{d.StatusColumn} NOT IN ({l.Queued}, {l.Processing}, {l.Completed}, {l.Error}) LIMIT {UnknownStatusSample}) AS u GROUP BY 1 ORDER BY 2 DESC";
+        StatusTexts = $"SELECT ({l.Queued})::text, ({l.Processing})::text, ({l.Completed})::text, ({l.Error})::text";
+        QueuedExists = $"SELECT EXISTS (SELECT 1 FROM {d.Table} AS t WHERE t.{d.StatusColumn} = {l.Queued})";
+        ClaimIndexBody = $"({d.OrderBy.Replace("c.", string.Empty, StringComparison.Ordinal)}) WHERE {d.StatusColumn} = {l.Queued}";
+        PartialIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} {ClaimIndexBody}";
         if (d.LeaseColumn is not null)
         {
-            RescueIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} ({d.LeaseColumn}) WHERE {d.StatusColumn} = {l.Processing}";
+            RescueIndexBody = $"({d.LeaseColumn}) WHERE {d.StatusColumn} = {l.Processing}";
+            RescueIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} {RescueIndexBody}";
         }
+    }
+
+    /// <summary>
+    /// Fits error texts into an error column of at most <paramref name="length"/> characters (read at start-up): longer
+    /// reasons are cut and end with "…", instead of failing the outcome statement (22001) and with it the batch.
+    /// </summary>
+    public void LimitErrorText(int length)
+    {
+        _errorLength = Math.Max(length, 1);
+        BuildWriters();
+    }
+
+    /// <summary>Gets the error column's length limit applied to the statements, or null when it has none.</summary>
+    public int? ErrorTextLimit => _errorLength;
+
+    private string FitError(string text) => _errorLength is not { } n
+        ? text
+        : $"CASE WHEN length({text}) > {n} THEN left({text}, {n - 1}) || '…' ELSE {text} END";
+
+    // The statements that write error texts: built again when the error column's length becomes known.
+    private void BuildWriters()
+    {
+        var d = _definition;
+        var l = d.Literals;
+        var key = d.KeyColumn;
+        var updated = d.UpdatedAtColumn is null ? string.Empty : $", {d.UpdatedAtColumn} = {Now}";
+        var outcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}) AS o(key, kind, reason, delay) WHERE t.{key} = o.key";
+        var status = $"{d.StatusColumn} = CASE o.kind WHEN {CompletedKind} THEN {l.Completed} WHEN {ErrorKind} THEN {l.Error} WHEN {RetryKind} THEN {l.Queued} WHEN {SnoozeKind} THEN {l.Queued} WHEN {ReleaseKind} THEN {l.Queued} END";
+        var keepsError = $"o.kind IN ({SnoozeKind}, {ReleaseKind})";
+        var error = d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = CASE WHEN {keepsError} THEN t.{d.ErrorColumn} ELSE {FitError("o.reason")} END";
+        var next = d.NextAttemptColumn is null ? string.Empty : $", {d.NextAttemptColumn} = CASE WHEN o.kind IN ({RetryKind}, {SnoozeKind}) THEN {Now} + o.delay ELSE NULL END";
+
+        // Written only inside the transaction that claimed (@xid, read after the claim): if something ended that
+        // transaction on the way (a COMMIT sent around the session), the statement changes nothing, and the loop learns
+        // it from the count instead of writing outcomes of rows it no longer holds.
+        WriteAtomicOutcomes = $"UPDATE {d.Table} AS t SET {status}{error}{next}{updated} {outcomes} AND txid_current_if_assigned() = @{XidParameter}";
+
+        if (d.AttemptsColumn is { } atomicAttempts)
+        {
+            // An isolated row that broke its own transaction: the failure counts as an attempt, and after the last
+            // one the row ends as error (a terminal outcome restarts the count).
+            var gaveUp = $"@{ReasonParameter} || ' (gave up after ' || (t.{atomicAttempts} + 1) || ' attempts)'";
+            IsolatedFailure =
+                $"UPDATE {d.Table} AS t SET {atomicAttempts} = CASE WHEN t.{atomicAttempts} + 1 >= @{MaxAttemptsParameter} THEN 0 ELSE t.{atomicAttempts} + 1 END, " +
+                $"{d.StatusColumn} = CASE WHEN t.{atomicAttempts} + 1 >= @{MaxAttemptsParameter} THEN {l.Error} ELSE t.{d.StatusColumn} END" +
+                (d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = CASE WHEN t.{atomicAttempts} + 1 >= @{MaxAttemptsParameter} THEN {FitError($"({gaveUp})")} ELSE t.{d.ErrorColumn} END") +
+                $"{updated} WHERE t.{key} = @{KeyParameter} AND t.{d.StatusColumn} = {l.Queued} RETURNING t.{d.StatusColumn} = {l.Error}";
+        }
+
+        IsolatedError =
+            $"UPDATE {d.Table} AS t SET {d.StatusColumn} = {l.Error}" +
+            (d.ErrorColumn is null ? string.Empty : $", {d.ErrorColumn} = {FitError($"@{ReasonParameter}")}") +
+            $"{updated} WHERE t.{key} = @{KeyParameter} AND t.{d.StatusColumn} = {l.Queued}";
+
+        if (d.AttemptsColumn is not { } attempts || d.LeaseColumn is not { } lease || d.ClaimedByColumn is not { } claimedBy)
+        {
+            return;
+        }
+
+        // One statement serves outcomes of any number of claims: each outcome row carries its claim token, and the
+        // fence (the row is still processing under that token) is a join condition on it, so the plan stays a key
+        // lookup per outcome row (a token as a filter on t alone has no statistics and once gave a quadratic plan).
+        // A terminal outcome resets the attempt count, so a row queued again later starts with a fresh budget; a
+        // snooze or a release gives its attempt back.
+        var leaseOutcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}, @{TokensParameter}) AS o(key, kind, reason, delay, token) WHERE t.{key} = o.key";
+        WriteLeaseOutcomes =
+            $"UPDATE {d.Table} AS t SET {status}, " +
+            $"{attempts} = CASE WHEN o.kind IN ({CompletedKind}, {ErrorKind}) THEN 0 WHEN {keepsError} THEN t.{attempts} - 1 ELSE t.{attempts} END, " +
+            $"{lease} = NULL, {claimedBy} = NULL{error}{next}{updated} " +
+            $"{leaseOutcomes} AND t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = o.token RETURNING t.{key}";
+
+        // An expired lease ends as error after the last attempt (with the count in the error text) and its attempt
+        // count restarts, like every terminal outcome.
+        var expiredError = d.ErrorColumn is null
+            ? string.Empty
+            : $", {d.ErrorColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN {FitError($"('lease expired after ' || t.{attempts} || ' attempts')")} ELSE t.{d.ErrorColumn} END";
+
+        // Only this workflow's rows: two workflows may share a table and its status column, told apart by filters.
+        var rescueFilter = d.Filter is null ? string.Empty : $" AND ({d.Filter.Sql})";
+
+        // One statement, one round trip: the transaction-scoped advisory lock elects the rescuing host for the
+        // statement's own transaction (so it works behind transaction-mode poolers); SKIP LOCKED keeps two
+        // rescuers, or a rescuer and a worker writing its outcome, off each other's rows.
+        Rescue =
+            $"WITH leader AS (SELECT pg_try_advisory_xact_lock(@{LockParameter}) AS elected), " +
+            $"expired AS (SELECT c.{key} FROM {d.Table} AS c WHERE (SELECT elected FROM leader) AND c.{d.StatusColumn} = {l.Processing} AND c.{lease} < {Now}{rescueFilter} " +
+            $"ORDER BY c.{lease} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED) " +
+            $"UPDATE {d.Table} AS t SET {d.StatusColumn} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN {l.Error} ELSE {l.Queued} END, " +
+            $"{attempts} = CASE WHEN t.{attempts} >= @{MaxAttemptsParameter} THEN 0 ELSE t.{attempts} END, " +
+            $"{lease} = NULL, {claimedBy} = NULL{expiredError}{updated} " +
+            $"FROM expired WHERE t.{key} = expired.{key} AND t.{d.StatusColumn} = {l.Processing} " +
+            $"RETURNING t.{key}, t.{d.StatusColumn} = {l.Error}";
     }
 
     /// <summary>Atomic-batch claim: locks up to <c>@batch_size</c> claimable rows, skipping rows others hold.</summary>
@@ -186,10 +231,10 @@ internal sealed class WorkflowSql
     public string AtomicClaimOne { get; }
 
     /// <summary>Counts a broken transaction against an isolated row (attempts column); returns whether it ended as error.</summary>
-    public string? IsolatedFailure { get; }
+    public string? IsolatedFailure { get; private set; }
 
     /// <summary>Ends an isolated row as error with a reason (no attempts column: after the documented number of isolated failures).</summary>
-    public string IsolatedError { get; }
+    public string IsolatedError { get; private set; } = string.Empty;
 
     /// <summary>Reads the current transaction's id (assigning one): what the atomic outcome statement is fenced by.</summary>
     public const string TransactionId = "SELECT txid_current()";
@@ -198,13 +243,13 @@ internal sealed class WorkflowSql
     public const string TransactionIdIfAssigned = "SELECT txid_current_if_assigned()";
 
     /// <summary>Writes many atomic-batch outcomes in one statement.</summary>
-    public string WriteAtomicOutcomes { get; }
+    public string WriteAtomicOutcomes { get => _writeAtomicOutcomes; private set => _writeAtomicOutcomes = value; }
 
     /// <summary>Lease claim: marks up to <c>@batch_size</c> rows processing under the claim token and returns them; null without lease columns.</summary>
     public string? LeaseClaim { get; }
 
     /// <summary>Writes many lease-mode outcomes in one statement, only for rows still held by the claim token; returns the keys written.</summary>
-    public string? WriteLeaseOutcomes { get; }
+    public string? WriteLeaseOutcomes { get => _writeLeaseOutcomes; private set => _writeLeaseOutcomes = value; }
 
     /// <summary>Extends one item's lease while it is still held by the claim token.</summary>
     public string? ExtendLease { get; }
@@ -219,7 +264,7 @@ internal sealed class WorkflowSql
     public string? ClaimedKeys { get; }
 
     /// <summary>Returns expired leases to the queue, or to error after the last attempt.</summary>
-    public string? Rescue { get; }
+    public string? Rescue { get => _rescue; private set => _rescue = value; }
 
     /// <summary>Touches the table, the columns and the four status literals without reading a row.</summary>
     public string VerifySchema { get; }
@@ -230,8 +275,23 @@ internal sealed class WorkflowSql
     /// <summary>The claim's candidate query, for the doctor's <c>EXPLAIN</c>.</summary>
     public string ClaimPlan { get; }
 
-    /// <summary>Up to five status values other than the workflow's four, with counts (sampled).</summary>
+    /// <summary>How many rows with other statuses <see cref="UnknownStatuses"/> reads at most.</summary>
+    public const int UnknownStatusSample = 1000;
+
+    /// <summary>Status values other than the workflow's four, with counts and the sample's size (sampled).</summary>
     public string UnknownStatuses { get; }
+
+    /// <summary>The four status values as text.</summary>
+    public string StatusTexts { get; }
+
+    /// <summary>Whether any row has the queued value.</summary>
+    public string QueuedExists { get; }
+
+    /// <summary>The claim index's columns and predicate: <c>(…) WHERE status = 'Queued'</c>.</summary>
+    public string ClaimIndexBody { get; }
+
+    /// <summary>The rescue index's column and predicate, in lease mode.</summary>
+    public string? RescueIndexBody { get; }
 
     /// <summary>The index the doctor recommends for the claim.</summary>
     public string PartialIndex { get; }

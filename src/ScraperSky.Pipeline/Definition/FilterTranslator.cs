@@ -22,6 +22,7 @@ internal sealed class FilterTranslator : ExpressionVisitor
     private readonly string _alias;
     private readonly StringBuilder _sql = new();
     private readonly List<FilterParameter> _parameters = [];
+    private bool _nullable;
 
     private FilterTranslator(IEntityType entityType, StoreObjectIdentifier table, ParameterExpression row, string alias)
     {
@@ -68,9 +69,17 @@ internal sealed class FilterTranslator : ExpressionVisitor
     {
         if (node.NodeType == ExpressionType.Not)
         {
-            _sql.Append("NOT (");
+            // Every condition this translator writes is false in C# where SQL says NULL (a nullable column compared
+            // with a value), and AND and OR treat NULL like false; only NOT does not: NOT NULL is NULL, which drops
+            // the row, where C#'s !false keeps it. "IS NOT TRUE" negates with C#'s meaning.
+            var nullableBefore = _nullable;
+            _nullable = false;
+            var start = _sql.Length;
             Visit(node.Operand);
-            _sql.Append(')');
+            var inner = _sql.ToString(start, _sql.Length - start);
+            _sql.Length = start;
+            _sql.Append(_nullable ? $"({inner}) IS NOT TRUE" : $"NOT ({inner})");
+            _nullable |= nullableBefore;
             return node;
         }
 
@@ -101,6 +110,9 @@ internal sealed class FilterTranslator : ExpressionVisitor
         var (collection, item) = node switch
         {
             { Method.Name: "Contains", Object: null, Arguments.Count: 2 } => (node.Arguments[0], node.Arguments[1]),
+            // MemoryExtensions.Contains(span, value, comparer: null), as C# 14 binds array.Contains(value) in expression trees.
+            { Method.Name: "Contains", Object: null, Arguments.Count: 3 } when node.Arguments[2] is ConstantExpression { Value: null }
+                => (node.Arguments[0], node.Arguments[1]),
             { Method.Name: "Contains", Object: { } target, Arguments.Count: 1 } => (target, node.Arguments[0]),
             _ => throw Unsupported(node),
         };
@@ -123,22 +135,30 @@ internal sealed class FilterTranslator : ExpressionVisitor
             throw Unsupported(node);
         }
 
-        var converted = values.Cast<object?>().Select(v => ToColumnValue(property, v)).ToList();
+        var all = values.Cast<object?>().Select(v => ToColumnValue(property, v)).ToList();
+        var converted = all.Where(v => v is not null).ToList();
+        var column = Column(property);
         var mapping = property.GetRelationalTypeMapping();
+        string condition;
         if (IsNativeEnum(property))
         {
-            _sql.Append(Column(property)).Append(converted.Count == 0 ? " IN (NULL)" : " IN (" + string.Join(", ", converted.Select(mapping.GenerateSqlLiteral)) + ")");
-            return node;
+            condition = column + (converted.Count == 0 ? " IN (NULL)" : " IN (" + string.Join(", ", converted.Select(v => SqlLiteral.For(mapping, v!))) + ")");
         }
-
-        var providerType = mapping.Converter?.ProviderClrType ?? mapping.ClrType;
-        var array = Array.CreateInstance(Nullable.GetUnderlyingType(providerType) ?? providerType, converted.Count);
-        for (var i = 0; i < converted.Count; i++)
+        else
         {
-            array.SetValue(ToProvider(property, converted[i]), i);
+            var providerType = mapping.Converter?.ProviderClrType ?? mapping.ClrType;
+            var array = Array.CreateInstance(Nullable.GetUnderlyingType(providerType) ?? providerType, converted.Count);
+            for (var i = 0; i < converted.Count; i++)
+            {
+                array.SetValue(ToProvider(property, converted[i]), i);
+            }
+
+            condition = $"{column} = ANY({AddParameter(array)})";
         }
 
-        _sql.Append(Column(property)).Append(" = ANY(").Append(AddParameter(array)).Append(')');
+        // C#: a list holding null contains a null property; SQL: NULL = ANY(…) is NULL.
+        _sql.Append(converted.Count < all.Count ? $"({condition} OR {column} IS NULL)" : condition);
+        _nullable |= property.IsNullable;
         return node;
     }
 
@@ -185,11 +205,12 @@ internal sealed class FilterTranslator : ExpressionVisitor
             (ExpressionType.GreaterThan, false) or (ExpressionType.LessThan, true) => ">",
             _ => ">=",
         };
-        var operand = IsNativeEnum(property) ? property.GetRelationalTypeMapping().GenerateSqlLiteral(value) : AddParameter(ToProvider(property, value));
+        var operand = IsNativeEnum(property) ? SqlLiteral.For(property.GetRelationalTypeMapping(), value) : AddParameter(ToProvider(property, value));
         var comparison = $"{column} {op} {operand}";
 
         // C# != is true against null; SQL <> is not. Keep C#'s meaning for nullable columns.
         _sql.Append(node.NodeType == ExpressionType.NotEqual && property.IsNullable ? $"({comparison} OR {column} IS NULL)" : comparison);
+        _nullable |= property.IsNullable;
     }
 
     private IProperty? RowProperty(Expression expression)

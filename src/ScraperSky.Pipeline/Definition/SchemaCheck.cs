@@ -17,11 +17,28 @@ internal static class SchemaCheck
         try
         {
             await db.Database.ExecuteSqlRawAsync(sql.VerifySchema, cancellationToken).ConfigureAwait(false);
+            if (definition.ErrorColumn is not null && await ErrorColumnLengthAsync(db, definition, cancellationToken).ConfigureAwait(false) is { } length)
+            {
+                sql.LimitErrorText(length);
+            }
         }
         catch (PostgresException ex) when (Describe(ex, definition) is { } problem)
         {
             throw new InvalidOperationException($"Status workflow '{definition.Name}' is misconfigured ({problem.Setting}): {problem.Text}", ex);
         }
+    }
+
+    /// <summary>The length limit of a <c>varchar(n)</c> or <c>char(n)</c> error column, or null when it has none.</summary>
+    private static async Task<int?> ErrorColumnLengthAsync(DbContext db, WorkflowDefinition definition, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            SELECT CASE WHEN a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS "Value"
+              FROM pg_attribute a WHERE a.attrelid = to_regclass(@p0) AND a.attname = @p1 AND NOT a.attisdropped
+            """;
+        var column = definition.ErrorColumn!.Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal);
+        var lengths = await db.Database.SqlQueryRaw<int?>(Sql, new NpgsqlParameter("p0", definition.Table), new NpgsqlParameter("p1", column))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return lengths.FirstOrDefault();
     }
 
     /// <summary>Whether a failure means the database could not be reached (worth retrying), not a mismatch.</summary>

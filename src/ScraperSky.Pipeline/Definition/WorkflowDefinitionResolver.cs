@@ -47,10 +47,10 @@ internal static class WorkflowDefinitionResolver
         var statusMapping = statusProperty.GetRelationalTypeMapping();
 
         var literals = new StatusLiterals(
-            statusMapping.GenerateSqlLiteral(registration.Values.Queued),
-            statusMapping.GenerateSqlLiteral(registration.Values.Processing),
-            statusMapping.GenerateSqlLiteral(registration.Values.Completed),
-            statusMapping.GenerateSqlLiteral(registration.Values.Error));
+            SqlLiteral.For(statusMapping, registration.Values.Queued),
+            SqlLiteral.For(statusMapping, registration.Values.Processing),
+            SqlLiteral.For(statusMapping, registration.Values.Completed),
+            SqlLiteral.For(statusMapping, registration.Values.Error));
 
         string? errorColumn = null;
         if (registration.ErrorTextProperty is { } errorName)

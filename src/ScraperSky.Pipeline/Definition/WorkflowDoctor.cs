@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ScraperSky.Pipeline.Claiming;
-using ScraperSky.Pipeline.Diagnostics;
 
 namespace ScraperSky.Pipeline.Definition;
 
@@ -18,6 +17,9 @@ internal static class WorkflowDoctor
     /// <summary>Tables estimated smaller than this are not worth an index warning: a scan of them is cheap.</summary>
     public const long LargeTableRows = 10_000;
 
+    /// <summary>An error column shorter than this cuts most reasons (exception messages) to uselessness.</summary>
+    public const int ShortErrorColumn = 50;
+
     public static async Task<IReadOnlyList<string>> ExamineAsync(DbContext db, WorkflowDefinition definition, WorkflowSql sql, StatusWorkflowOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var findings = new List<string>();
@@ -26,21 +28,29 @@ internal static class WorkflowDoctor
         try
         {
             var table = await ReadTableAsync(connection, definition, cancellationToken).ConfigureAwait(false);
+
+            // A queued value that only a typo separates from the data comes first: an index on it would not help.
+            var typo = await StatusValueDoctor.ExamineAsync(connection, definition, sql, logger, findings, cancellationToken).ConfigureAwait(false);
             var statusName = Unquote(definition.StatusColumn);
             var claimIndexed = table.Indexes.Any(i => i.Predicate?.Contains(statusName, StringComparison.Ordinal) == true || i.LeadingColumn == statusName);
-            if (!claimIndexed)
+            var hints = new IndexHints(definition, table.Partitions);
+            if (typo)
             {
-                findings.Add($"no index serves the claim on {definition.TableDisplayName} (the claim filters on {definition.StatusColumn}); create the recommended partial index: {sql.PartialIndex};");
+                // No index advice for a value the data does not have.
+            }
+            else if (!claimIndexed)
+            {
+                findings.Add($"no index serves the claim on {definition.TableDisplayName} (the claim filters on {definition.StatusColumn}); create the recommended partial index: {hints.Create("queued", sql.ClaimIndexBody)}");
             }
             else if (table.EstimatedRows >= LargeTableRows && await ClaimScansTableAsync(connection, sql, definition, cancellationToken).ConfigureAwait(false))
             {
-                findings.Add($"the claim on {definition.TableDisplayName} (~{table.EstimatedRows.ToString("N0", CultureInfo.InvariantCulture)} rows) plans a sequential scan; create the recommended partial index: {sql.PartialIndex};");
+                findings.Add($"the claim on {definition.TableDisplayName} (~{table.EstimatedRows.ToString("N0", CultureInfo.InvariantCulture)} rows) plans a sequential scan; create the recommended partial index: {hints.Create("queued", sql.ClaimIndexBody)}");
             }
 
-            if (options.Mode == ClaimMode.Lease && sql.RescueIndex is not null && table.EstimatedRows >= LargeTableRows
+            if (options.Mode == ClaimMode.Lease && sql.RescueIndexBody is not null && table.EstimatedRows >= LargeTableRows
                 && !table.Indexes.Any(i => i.Definition.Contains(definition.LeaseColumn!, StringComparison.Ordinal) || i.Definition.Contains(Unquote(definition.LeaseColumn!), StringComparison.Ordinal)))
             {
-                findings.Add($"no index serves the lease rescuer on {definition.TableDisplayName}; create: {sql.RescueIndex};");
+                findings.Add($"no index serves the lease rescuer on {definition.TableDisplayName}; create: {hints.Create("rescue", sql.RescueIndexBody)}");
             }
 
             foreach (var (role, column, _) in definition.OptionalColumns)
@@ -51,7 +61,11 @@ internal static class WorkflowDoctor
                 }
             }
 
-            await ReportUnknownStatusesAsync(connection, definition, sql, logger, cancellationToken).ConfigureAwait(false);
+            if (sql.ErrorTextLimit is { } limit && limit < ShortErrorColumn)
+            {
+                findings.Add($"column {definition.ErrorColumn} (error text) holds at most {limit} characters: longer reasons are cut and end with '…'; use text;");
+            }
+
         }
         finally
         {
@@ -76,13 +90,17 @@ internal static class WorkflowDoctor
 
     private static async Task<TableFacts> ReadTableAsync(NpgsqlConnection connection, WorkflowDefinition definition, CancellationToken cancellationToken)
     {
+        // A partitioned parent has no rows of its own: its estimate is the sum of its partitions'.
         const string Sql = """
-            SELECT coalesce((SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(@t)), 0);
+            SELECT coalesce((SELECT sum(greatest(reltuples, 0))::bigint FROM pg_class
+                WHERE oid = to_regclass(@t) OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass(@t))), 0);
             SELECT pg_get_indexdef(i.indexrelid), pg_get_expr(i.indpred, i.indrelid),
                    (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[0])
               FROM pg_index i WHERE i.indrelid = to_regclass(@t);
             SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
              WHERE attrelid = to_regclass(@t) AND attnum > 0 AND NOT attisdropped;
+            SELECT n.nspname, c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE h.inhparent = to_regclass(@t) AND (SELECT relkind FROM pg_class WHERE oid = to_regclass(@t)) = 'p' ORDER BY 2;
             """;
         await using var command = new NpgsqlCommand(Sql, connection);
         command.Parameters.AddWithValue("t", definition.Table);
@@ -103,7 +121,14 @@ internal static class WorkflowDoctor
             columns[reader.GetString(0)] = reader.GetString(1);
         }
 
-        return new TableFacts(rows, indexes, columns);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var partitions = new List<(string Schema, string Name)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            partitions.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return new TableFacts(rows, indexes, columns, partitions);
     }
 
     private static async Task<bool> ClaimScansTableAsync(NpgsqlConnection connection, WorkflowSql sql, WorkflowDefinition definition, CancellationToken cancellationToken)
@@ -124,20 +149,9 @@ internal static class WorkflowDoctor
         _ => false,
     };
 
-    private static async Task ReportUnknownStatusesAsync(NpgsqlConnection connection, WorkflowDefinition definition, WorkflowSql sql, ILogger logger, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql.UnknownStatuses, connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var status = reader.IsDBNull(0) ? "NULL" : $"'{reader.GetString(0)}'";
-            Log.UnknownStatus(logger, definition.Name, status, reader.GetInt64(1));
-        }
-    }
+    internal static string Unquote(string quoted) => quoted.Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal);
 
-    private static string Unquote(string quoted) => quoted.Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal);
-
-    private sealed record TableFacts(long EstimatedRows, IReadOnlyList<IndexFacts> Indexes, IReadOnlyDictionary<string, string> ColumnTypes);
+    private sealed record TableFacts(long EstimatedRows, IReadOnlyList<IndexFacts> Indexes, IReadOnlyDictionary<string, string> ColumnTypes, IReadOnlyList<(string Schema, string Name)> Partitions);
 
     private sealed record IndexFacts(string Definition, string? Predicate, string? LeadingColumn);
 }

@@ -173,4 +173,10 @@ internal static partial class Log
 
     [LoggerMessage(1020, LogLevel.Warning, "Status workflow '{Workflow}': the server's {Setting} ({Value}) is shorter than ItemTimeout ({ItemTimeout}); an atomic batch keeps one transaction open across its items, so a slow item would break every batch. Raise the setting for the workflow's role or database, or lower ItemTimeout.")]
     public static partial void ServerTimeoutShorterThanItemTimeout(ILogger logger, string workflow, string setting, TimeSpan value, TimeSpan itemTimeout);
+
+    [LoggerMessage(5004, LogLevel.Warning, "Status workflow '{Workflow}': {Problem}")]
+    public static partial void WakeUpTriggerProblem(ILogger logger, string workflow, string problem);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Status workflow '{Workflow}': at least {Count} rows have status {Status}, which is not one of the workflow's four values (counted in a sample of {Sample} such rows; the table holds more); they are left untouched and never claimed.")]
+    public static partial void UnknownStatusSampled(ILogger logger, string workflow, string status, long count, int sample);
 }

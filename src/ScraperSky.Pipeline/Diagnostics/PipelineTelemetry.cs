@@ -36,7 +36,9 @@ internal static class PipelineTelemetry
 
     public static readonly Counter<long> SchedulerMisses = Meter.CreateCounter<long>("scrapersky.pipeline.scheduler.missed", "{run}", "Scheduled job runs skipped because they were later than the misfire grace time.");
 
-    public static readonly Counter<long> SchedulerSkips = Meter.CreateCounter<long>("scrapersky.pipeline.scheduler.skipped", "{run}", "Scheduled job runs skipped because the job already ran max-instances times.");
+    public static readonly Counter<long> SchedulerSkips = Meter.CreateCounter<long>("scrapersky.pipeline.scheduler.skipped", "{run}", "Scheduled job runs lost because the job already ran max-instances times (a run asked for now, or a due run of a job that does not coalesce).");
+
+    public static readonly Counter<long> SchedulerAbsorbed = Meter.CreateCounter<long>("scrapersky.pipeline.scheduler.absorbed", "{run}", "Due runs of a coalescing job that fell inside its own run still in progress, which stands in for them (a long drain); no run is lost.");
 
     private static readonly ConcurrentDictionary<string, QueueDepthSource> QueueDepthSources = new(StringComparer.Ordinal);
 

@@ -124,6 +124,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
     public override async Task CheckSchemaAsync(CancellationToken cancellationToken)
     {
         Resolve();
+        ServiceProviderCheck.Run(_scopes, Registration);
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
@@ -135,6 +136,16 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
                 var ddl = WakeUp.WakeUpSql.TriggerDdl(_definition!);
                 await db.Database.ExecuteSqlRawAsync(ddl, cancellationToken).ConfigureAwait(false);
                 Log.WakeUpTriggerInstalled(_logger, Name);
+            }
+            else if (options.WakeUp && options.Doctor != DoctorMode.Off
+                && await WakeUp.WakeUpTriggerCheck.ProblemAsync(db, _definition!, options, cancellationToken).ConfigureAwait(false) is { } triggerProblem)
+            {
+                if (options.Doctor == DoctorMode.Fail)
+                {
+                    throw new InvalidOperationException($"Status workflow '{Name}' failed the start-up doctor (Doctor = Fail): {triggerProblem}");
+                }
+
+                Log.WakeUpTriggerProblem(_logger, Name, triggerProblem);
             }
 
             if (options.Doctor != DoctorMode.Off)

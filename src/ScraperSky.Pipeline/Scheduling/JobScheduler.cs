@@ -557,7 +557,9 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
 
         foreach (var result in skipped)
         {
-            ReportSkipped(result, job.Schedule.MaxInstances);
+            // A coalescing job merges due runs into one, and the run in progress is that one: the tick is absorbed,
+            // not lost. Only a job that owes each due run its own execution loses one here.
+            ReportSkipped(result, job.Schedule.MaxInstances, absorbed: job.Schedule.Coalesce);
         }
     }
 
@@ -731,9 +733,9 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         }
     }
 
-    private void ReportSkipped(JobRunResult result, int maxInstances)
+    private void ReportSkipped(JobRunResult result, int maxInstances, bool absorbed = false)
     {
-        PipelineTelemetry.SchedulerSkips.Add(1, new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, result.JobId));
+        (absorbed ? PipelineTelemetry.SchedulerAbsorbed : PipelineTelemetry.SchedulerSkips).Add(1, new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, result.JobId));
         Log.JobSkipped(_logger, result.JobId, result.ScheduledTime, maxInstances);
         Raise(JobSkipped, nameof(JobSkipped), result);
     }

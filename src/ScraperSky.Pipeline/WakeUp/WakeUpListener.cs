@@ -47,6 +47,13 @@ internal sealed class WakeUpListener : BackgroundService
     /// <summary>Raised each time a listening connection is ready (after LISTEN), for tests.</summary>
     public event Action? Listening;
 
+    /// <summary>Refuses to start when two workflows would share a wake-up channel or trigger function.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        WakeUpSql.EnsureDistinct(_workflows.Select(w => w.Name));
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Definition;
@@ -9,30 +10,49 @@ namespace ScraperSky.Pipeline.WakeUp;
 /// queued value, by INSERT or UPDATE, from any writer. The payload is empty: PostgreSQL delivers identical
 /// notifications of one transaction once, so a bulk update that queues 10,000 rows sends one.
 /// </summary>
+/// <remarks>
+/// Names are the workflow's name, lower case, with every character other than a letter or digit as <c>_</c>. When that
+/// folds the name (<c>exp.jobs</c>, <c>Foo</c>) or cuts it to PostgreSQL's 63 bytes, a hash of the exact name follows,
+/// so that <c>exp.jobs</c> and <c>exp_jobs</c>, or two long names that share their first 52 characters, never share a
+/// channel or a trigger function.
+/// </remarks>
 internal static class WakeUpSql
 {
     private const int MaxIdentifierLength = 63;
+    private const string ChannelPrefix = "scrapersky_";
+    private const string FunctionPrefix = "scrapersky_wake_";
 
-    /// <summary>The notification channel of a workflow: <c>scrapersky_&lt;name&gt;</c>, lower case, at most 63 bytes.</summary>
-    public static string Channel(string workflowName) => Truncate("scrapersky_" + Sanitize(workflowName));
+    /// <summary>The notification channel of a workflow: <c>scrapersky_&lt;name&gt;</c>, at most 63 bytes, unique per workflow name.</summary>
+    public static string Channel(string workflowName) => Name(ChannelPrefix, workflowName, string.Empty);
+
+    /// <summary>The names of a workflow's trigger function (unqualified) and of its two triggers.</summary>
+    public static (string Function, string InsertTrigger, string UpdateTrigger) TriggerNames(string workflowName)
+        => (Name(FunctionPrefix, workflowName, string.Empty), Name(FunctionPrefix, workflowName, "_ins"), Name(FunctionPrefix, workflowName, "_upd"));
+
+    /// <summary>The trigger function's body: what <c>pg_proc.prosrc</c> holds when the current version is installed.</summary>
+    public static string FunctionBody(string workflowName) => $"""
+
+        BEGIN
+            PERFORM pg_notify('{Channel(workflowName)}', '');
+            RETURN NULL;
+        END
+
+        """;
+
+    /// <summary>The schema-qualified, quoted trigger function of a workflow.</summary>
+    public static string Function(WorkflowDefinition definition) => SqlIdentifier.Qualify(definition.StoreObject.Schema, TriggerNames(definition.Name).Function);
 
     /// <summary>The DDL that installs (or replaces) the workflow's trigger; idempotent, for a migration or for start-up.</summary>
     public static string TriggerDdl(WorkflowDefinition definition)
     {
-        var channel = Channel(definition.Name);
-        var baseName = Truncate("scrapersky_wake_" + Sanitize(definition.Name));
-        var function = SqlIdentifier.Qualify(definition.StoreObject.Schema, baseName);
-        var insertTrigger = SqlIdentifier.Quote(Truncate(baseName + "_ins"));
-        var updateTrigger = SqlIdentifier.Quote(Truncate(baseName + "_upd"));
+        var (_, insert, update) = TriggerNames(definition.Name);
+        var function = Function(definition);
+        var insertTrigger = SqlIdentifier.Quote(insert);
+        var updateTrigger = SqlIdentifier.Quote(update);
         var status = definition.StatusColumn;
         var queued = definition.Literals.Queued;
         return $"""
-            CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $scrapersky$
-            BEGIN
-                PERFORM pg_notify('{channel}', '');
-                RETURN NULL;
-            END
-            $scrapersky$;
+            CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $scrapersky${FunctionBody(definition.Name)}$scrapersky$;
             DROP TRIGGER IF EXISTS {insertTrigger} ON {definition.Table};
             CREATE TRIGGER {insertTrigger} AFTER INSERT ON {definition.Table}
                 FOR EACH ROW WHEN (NEW.{status} = {queued}) EXECUTE FUNCTION {function}();
@@ -42,16 +62,57 @@ internal static class WakeUpSql
             """;
     }
 
+    /// <summary>
+    /// Reads what is installed: the trigger function's body (NULL when missing) and how many of the workflow's two
+    /// triggers call it, enabled, on its table. Parameters: <c>@function</c>, <c>@table</c>, <c>@insert</c>, <c>@update</c>.
+    /// </summary>
+    public const string InstalledTrigger = """
+        SELECT (SELECT p.prosrc FROM pg_proc p WHERE p.oid = to_regprocedure(@function || '()')),
+               (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = to_regclass(@table) AND t.tgname IN (@insert, @update)
+                   AND t.tgfoid = to_regprocedure(@function || '()') AND t.tgenabled <> 'D')
+        """;
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> naming both workflows when two of them would share a channel or a trigger function.</summary>
+    public static void EnsureDistinct(IEnumerable<string> workflowNames)
+    {
+        var channels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var functions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in workflowNames.Distinct(StringComparer.Ordinal))
+        {
+            Claim(channels, Channel(name), name, "wake-up channel");
+            Claim(functions, TriggerNames(name).Function, name, "wake-up trigger function");
+        }
+
+        static void Claim(Dictionary<string, string> taken, string key, string workflow, string what)
+        {
+            if (!taken.TryAdd(key, workflow))
+            {
+                throw new InvalidOperationException($"Status workflows '{taken[key]}' and '{workflow}' would share the {what} '{key}'; rename one of them.");
+            }
+        }
+    }
+
+    private static string Name(string prefix, string workflowName, string suffix)
+    {
+        var readable = Sanitize(workflowName);
+        var room = MaxIdentifierLength - prefix.Length - suffix.Length;
+        if (string.Equals(readable, workflowName, StringComparison.Ordinal) && readable.Length <= room)
+        {
+            return prefix + readable + suffix;
+        }
+
+        var hash = "_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(workflowName)))[..8];
+        return prefix + readable[..Math.Min(readable.Length, room - hash.Length)] + hash + suffix;
+    }
+
     private static string Sanitize(string name)
     {
         var builder = new StringBuilder(name.Length);
-        foreach (var c in name.ToLowerInvariant())
+        foreach (var c in name)
         {
-            builder.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
+            builder.Append(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) ? c : char.IsAsciiLetterUpper(c) ? char.ToLowerInvariant(c) : '_');
         }
 
         return builder.ToString();
     }
-
-    private static string Truncate(string identifier) => identifier.Length <= MaxIdentifierLength ? identifier : identifier[..MaxIdentifierLength];
 }

@@ -2,7 +2,7 @@ using ScraperSky.Pipeline.Configuration;
 
 namespace ScraperSky.Pipeline.Tests.Configuration;
 
-/// <summary>The default environment prefix derived from a workflow's name (issue 3).</summary>
+/// <summary>The default environment prefix derived from a workflow's name (issue 3), and how a variable's name splits.</summary>
 public sealed class WorkflowEnvironmentTests
 {
     [Theory]
@@ -17,4 +17,20 @@ public sealed class WorkflowEnvironmentTests
     [Fact]
     public void PrefixFromName_NoLetterOrDigit_Null()
         => WorkflowEnvironment.PrefixFromName("-- ").Should().BeNull();
+
+    [Theory]
+    [InlineData("DOMAIN_SCHEDULER_BATCH_SIZE", "DOMAIN", "BATCH_SIZE")]
+    [InlineData("DOMAIN_SCHEDULER_SCHEDULER_BATCH_SIZE", "DOMAIN_SCHEDULER", "BATCH_SIZE")]
+    [InlineData("SITEMAP_IMPORT_SCHEDULER_MODE", "SITEMAP_IMPORT", "MODE")]
+    public void TrySplit_Variable_PrefixAndSuffix(string variable, string prefix, string suffix)
+    {
+        WorkflowEnvironment.TrySplit(variable, out var p, out var s).Should().BeTrue();
+        (p, s).Should().Be((prefix, suffix));
+    }
+
+    [Theory]
+    [InlineData("_SCHEDULER_BATCH_SIZE")]
+    [InlineData("PATH")]
+    public void TrySplit_NoPrefix_False(string variable)
+        => WorkflowEnvironment.TrySplit(variable, out _, out _).Should().BeFalse();
 }

@@ -240,14 +240,6 @@ public sealed class StatusWorkflowOptionsSetupTests
             .Contain("Status workflow 'domain': FailureBackoff must be more than zero and at most one day (was 00:00:00).");
     }
 
-    [Fact]
-    public void EnvironmentPrefix_NotAnIdentifier_ThrowsNamingWorkflow()
-    {
-        var register = () => Options(prefix: "DOMAIN-X");
-
-        register.Should().Throw<ArgumentException>().WithMessage("Status workflow 'domain': environment prefix 'DOMAIN-X' must be letters, digits and underscores*");
-    }
-
     private static StatusWorkflowOptions Options(
         Dictionary<string, string>? env = null,
         Dictionary<string, string?>? config = null,

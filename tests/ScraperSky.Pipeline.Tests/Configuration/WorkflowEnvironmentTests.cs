@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using ScraperSky.Pipeline.Configuration;
+using ScraperSky.Pipeline.Tests.Infrastructure;
 
 namespace ScraperSky.Pipeline.Tests.Configuration;
 
@@ -33,4 +35,16 @@ public sealed class WorkflowEnvironmentTests
     [InlineData("PATH")]
     public void TrySplit_NoPrefix_False(string variable)
         => WorkflowEnvironment.TrySplit(variable, out _, out _).Should().BeFalse();
+
+    [Fact]
+    public void EnvironmentPrefix_NotAnIdentifier_ThrowsNamingWorkflow()
+    {
+        var register = () => new ServiceCollection().AddStatusWorkflow<WorkItem, JobStatus>("domain", w => w
+            .UseDbContext<EnumWorkDb>()
+            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+            .UseProcessor<ScriptedProcessor>()
+            .EnvironmentPrefix("DOMAIN-X"));
+
+        register.Should().Throw<ArgumentException>().WithMessage("Status workflow 'domain': environment prefix 'DOMAIN-X' must be letters, digits and underscores*");
+    }
 }

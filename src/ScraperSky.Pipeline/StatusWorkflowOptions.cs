@@ -135,7 +135,4 @@ public sealed class StatusWorkflowOptions
     /// <summary>Gets or sets the longest delay between runs while the workflow backs off (the delay doubles from <see cref="Interval"/>).</summary>
     /// <value>Default <see cref="ScheduledJobOptions.DefaultFailureBackoff"/> (5 minutes); more than zero, at most one day.</value>
     public TimeSpan FailureBackoff { get; set; } = ScheduledJobOptions.DefaultFailureBackoff;
-
-    /// <summary>Where each setting came from (default, code, configuration, environment); filled when the options are built.</summary>
-    internal Configuration.WorkflowSettingSources? Sources { get; set; }
 }

@@ -47,7 +47,7 @@ public static class StatusWorkflowServiceCollectionExtensions
             ?? throw new ArgumentException($"Status workflow '{name}': no environment prefix can be derived from the name; call EnvironmentPrefix(\"…\").", nameof(name));
 
         services.AddSingleton(registration);
-        services.AddSingleton(new WorkflowEnvironment(name, prefix));
+        services.AddSingleton(new WorkflowSettingsLocation(name, WorkflowSettingsLocation.DefaultSectionPath(name), prefix));
         services.TryAdd(ServiceDescriptor.Scoped(registration.ProcessorType, registration.ProcessorType));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StatusWorkflow>(sp => new StatusWorkflow<TEntity>(
@@ -58,7 +58,8 @@ public static class StatusWorkflowServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>(),
             sp.GetService<SqlClock>()));
 
-        // Code configures first; configuration and then the environment are applied after every Configure action.
+        // Code configures first; the workflow's configuration section and then the environment section of its prefix
+        // (AddStatusWorkflowEnvironmentVariables) are bound after every Configure action.
         var options = services.AddOptions<StatusWorkflowOptions>(name);
         foreach (var action in builder.OptionActions)
         {
@@ -66,7 +67,6 @@ public static class StatusWorkflowServiceCollectionExtensions
         }
 
         options.ValidateOnStart();
-        services.TryAddSingleton<IEnvironmentVariables, ProcessEnvironmentVariables>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<StatusWorkflowOptions>, StatusWorkflowOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatusWorkflowOptions>, StatusWorkflowOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IScheduledJobSource, StatusWorkflowJobSource>());

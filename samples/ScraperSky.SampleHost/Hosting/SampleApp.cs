@@ -58,6 +58,10 @@ public static class SampleApp
         }
 
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
+
+        // The seeds' {PREFIX}_SCHEDULER_* variables (DOMAIN_SCHEDULER_BATCH_SIZE=25…): each workflow reads those of its
+        // prefix over its configuration section.
+        builder.Configuration.AddStatusWorkflowEnvironmentVariables();
         if (builder.Configuration["urls"] is null)
         {
             builder.WebHost.UseUrls(options.ExitWhenDrained ? "http://127.0.0.1:0" : DefaultUrl);
@@ -93,7 +97,7 @@ public static class SampleApp
         services.AddSingleton<IJobControl, SchedulerJobControl>();
 
         // Behind a transaction-mode pooler LISTEN cannot work: wake-up then listens on a direct connection to the same
-        // database (the library's WakeUpConnectionString, a code-only setting), unless a workflow's code set its own.
+        // database (the library's WakeUpConnectionString), unless a workflow's code or configuration section sets its own.
         if (configuration[WakeUpConnectionKey] is { Length: > 0 } wakeUpConnection)
         {
             services.ConfigureAll<StatusWorkflowOptions>(o => o.WakeUpConnectionString ??= wakeUpConnection);

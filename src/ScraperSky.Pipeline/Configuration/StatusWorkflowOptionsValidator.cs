@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using ScraperSky.Pipeline.Scheduling;
 
@@ -10,9 +11,18 @@ namespace ScraperSky.Pipeline.Configuration;
 internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWorkflowOptions>
 {
     private readonly Dictionary<string, Definition.StatusWorkflowRegistration> _workflows;
+    private readonly Dictionary<string, WorkflowSettingsLocation> _locations;
+    private readonly IConfiguration? _configuration;
 
-    public StatusWorkflowOptionsValidator(IEnumerable<Definition.StatusWorkflowRegistration> registrations)
-        => _workflows = registrations.ToDictionary(r => r.Name, StringComparer.Ordinal);
+    public StatusWorkflowOptionsValidator(
+        IEnumerable<Definition.StatusWorkflowRegistration> registrations,
+        IEnumerable<WorkflowSettingsLocation> locations,
+        IConfiguration? configuration = null)
+    {
+        _workflows = registrations.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        _locations = locations.ToDictionary(l => l.Workflow, StringComparer.Ordinal);
+        _configuration = configuration;
+    }
 
     public ValidateOptionsResult Validate(string? name, StatusWorkflowOptions options)
     {
@@ -21,18 +31,18 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
             return ValidateOptionsResult.Skip;
         }
 
-        var sources = options.Sources;
+        var settings = _configuration is not null && _locations.TryGetValue(name, out var location) ? new WorkflowConfiguration(_configuration, location) : null;
         var failures = new List<string>();
-        if (sources is not null)
+        if (settings is not null)
         {
-            failures.AddRange(sources.Errors.Select(error => $"Status workflow '{name}': {error}"));
+            failures.AddRange(settings.Problems().Select(problem => $"Status workflow '{name}': {problem}"));
         }
 
         void Check(bool valid, string setting, object? value, string rule)
         {
             if (!valid)
             {
-                failures.Add(Message(name, sources, setting, value, rule));
+                failures.Add(Message(name, settings?.SourceOf(WorkflowSettings.Find(setting)!, options), setting, value, rule));
             }
         }
 
@@ -72,8 +82,8 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static string Message(string workflow, WorkflowSettingSources? sources, string setting, object? value, string rule)
-        => sources?.Of(setting) is { Origin: SettingOrigin.Configuration or SettingOrigin.Environment } source
+    private static string Message(string workflow, SettingSource? source, string setting, object? value, string rule)
+        => source is { Origin: SettingOrigin.Configuration or SettingOrigin.Environment }
             ? $"Status workflow '{workflow}': {source.Key}={source.RawValue} is invalid: {setting} {rule}."
             : $"Status workflow '{workflow}': {setting} {rule} (was {value}).";
 }

@@ -64,6 +64,12 @@ internal static partial class Log
     [LoggerMessage(2102, LogLevel.Warning, "Environment variable {Variable} names no setting of status workflow '{Workflow}'; it is ignored. Known settings: {Known}.")]
     public static partial void EnvironmentVariableUnknownSetting(ILogger logger, string variable, string workflow, string known);
 
+    [LoggerMessage(2103, LogLevel.Warning, "Configuration key {Key} names no setting of status workflow '{Workflow}'; it is ignored. Known settings: {Known}.")]
+    public static partial void ConfigurationKeyUnknownSetting(ILogger logger, string key, string workflow, string known);
+
+    [LoggerMessage(2104, LogLevel.Warning, "Configuration section {Section} names no status workflow: it matches none of {Workflows}; it is ignored.")]
+    public static partial void ConfigurationSectionMatchesNoWorkflow(ILogger logger, string section, string workflows);
+
     // Service lifecycle (3xxx): PipelineService.
     [LoggerMessage(3000, LogLevel.Information, "Pipeline service '{Service}' started; it updates every {Interval}.")]
     public static partial void ServiceStarted(ILogger logger, string service, TimeSpan interval);

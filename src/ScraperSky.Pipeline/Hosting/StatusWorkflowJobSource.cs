@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ScraperSky.Pipeline.Configuration;
@@ -14,15 +15,15 @@ namespace ScraperSky.Pipeline.Hosting;
 /// <summary>
 /// Turns every registered status workflow into a job on the shared scheduler. Before any job is scheduled it resolves
 /// every workflow from the EF Core model and checks the enabled ones against the database (a misconfigured workflow
-/// stops start-up; an unreachable database defers the check to the first run), warns about environment variables no
-/// workflow reads, and logs each workflow's effective settings and where each came from.
+/// stops start-up; an unreachable database defers the check to the first run), warns about environment variables and
+/// configuration keys no workflow reads, and logs each workflow's effective settings and where each came from.
 /// </summary>
 internal sealed class StatusWorkflowJobSource : IScheduledJobSource
 {
     private readonly IReadOnlyList<StatusWorkflow> _workflows;
     private readonly IOptionsMonitor<StatusWorkflowOptions> _options;
-    private readonly IReadOnlyList<WorkflowEnvironment> _environments;
-    private readonly IEnvironmentVariables _environment;
+    private readonly IReadOnlyList<WorkflowSettingsLocation> _locations;
+    private readonly IConfiguration? _configuration;
     private readonly JobScheduler _scheduler;
     private readonly WakeSignals _wakeSignals;
     private readonly TimeProvider _time;
@@ -31,20 +32,20 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
     public StatusWorkflowJobSource(
         IEnumerable<StatusWorkflow> workflows,
         IOptionsMonitor<StatusWorkflowOptions> options,
-        IEnumerable<WorkflowEnvironment> environments,
-        IEnvironmentVariables environment,
+        IEnumerable<WorkflowSettingsLocation> locations,
         JobScheduler scheduler,
         WakeSignals wakeSignals,
         TimeProvider time,
-        ILogger<StatusWorkflowJobSource> logger)
+        ILogger<StatusWorkflowJobSource> logger,
+        IConfiguration? configuration = null)
     {
         _time = time;
         _scheduler = scheduler;
         _wakeSignals = wakeSignals;
         _workflows = workflows.ToList();
         _options = options;
-        _environments = environments.ToList();
-        _environment = environment;
+        _locations = locations.ToList();
+        _configuration = configuration;
         _logger = logger;
     }
 
@@ -149,31 +150,44 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
 
     private void AuditEnvironment()
     {
-        var prefixes = string.Join(", ", _environments.Select(e => e.Prefix).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
-        var known = string.Join(", ", WorkflowSettings.Environment.Select(s => s.Suffix));
-        foreach (var finding in EnvironmentAudit.Find(_environment.Names, _environments))
+        if (_configuration is null)
         {
-            if (finding.Workflow is null)
+            return;
+        }
+
+        var prefixes = string.Join(", ", _locations.Select(l => l.Prefix).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        var workflows = string.Join(", ", _locations.Select(l => l.Workflow));
+        foreach (var finding in ConfigurationAudit.Find(_configuration, _locations))
+        {
+            switch (finding.Kind)
             {
-                Log.EnvironmentVariableMatchesNoWorkflow(_logger, finding.Variable, prefixes);
-            }
-            else
-            {
-                Log.EnvironmentVariableUnknownSetting(_logger, finding.Variable, finding.Workflow, known);
+                case ConfigurationAudit.FindingKind.EnvironmentPrefixOfNoWorkflow:
+                    Log.EnvironmentVariableMatchesNoWorkflow(_logger, finding.Name, prefixes);
+                    break;
+                case ConfigurationAudit.FindingKind.UnknownEnvironmentSetting:
+                    Log.EnvironmentVariableUnknownSetting(_logger, finding.Name, finding.Workflow!, EnvironmentSettings.KnownSuffixes);
+                    break;
+                case ConfigurationAudit.FindingKind.UnknownConfigurationKey:
+                    Log.ConfigurationKeyUnknownSetting(_logger, finding.Name, finding.Workflow!, WorkflowSettings.Known);
+                    break;
+                default:
+                    Log.ConfigurationSectionMatchesNoWorkflow(_logger, finding.Name, workflows);
+                    break;
             }
         }
     }
 
     private void LogSettings(string workflow, StatusWorkflowOptions options)
     {
-        if (!_logger.IsEnabled(LogLevel.Information) || options.Sources is not { } sources)
+        if (!_logger.IsEnabled(LogLevel.Information) || _locations.FirstOrDefault(l => l.Workflow == workflow) is not { } location)
         {
             return;
         }
 
-        var settings = string.Join(", ", WorkflowSettings.Configuration.Select(s =>
-            $"{s.Property}={Format(s.Get(options) ?? (s.Property == nameof(options.JobId) ? workflow : null))} ({sources.Of(s.Property)})"));
-        Log.WorkflowSettings(_logger, workflow, sources.Prefix, settings);
+        var configuration = _configuration is null ? null : new WorkflowConfiguration(_configuration, location);
+        var settings = string.Join(", ", WorkflowSettings.All.Where(WorkflowSettings.IsLogged).Select(s =>
+            $"{s.Name}={Format(s.GetValue(options) ?? (s.Name == nameof(options.JobId) ? workflow : null))} ({configuration?.SourceOf(s, options) ?? WorkflowConfiguration.CodeOrDefault(s, options)})"));
+        Log.WorkflowSettings(_logger, workflow, location.Prefix, settings);
     }
 
     private static string Format(object? value) => value switch

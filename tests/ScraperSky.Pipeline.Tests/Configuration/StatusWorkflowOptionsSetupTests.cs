@@ -6,7 +6,10 @@ using ScraperSky.Pipeline.Tests.Infrastructure;
 
 namespace ScraperSky.Pipeline.Tests.Configuration;
 
-/// <summary>Settings from code, configuration and the seeds' environment variables, and their validation (issue 3).</summary>
+/// <summary>
+/// Settings from code, configuration (the standard binder) and the seeds' environment variables (a configuration
+/// source), and their validation (issue 3; Public API v1: configuration the Microsoft.Extensions way).
+/// </summary>
 public sealed class StatusWorkflowOptionsSetupTests
 {
     [Fact]
@@ -18,7 +21,37 @@ public sealed class StatusWorkflowOptionsSetupTests
             code: o => o.BatchSize = 20);
 
         options.BatchSize.Should().Be(40);
-        options.Sources!.Of(nameof(options.BatchSize)).ToString().Should().Be("environment DOMAIN_SCHEDULER_BATCH_SIZE");
+        Source(nameof(options.BatchSize), options, env: new() { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" }, config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" })
+            .ToString().Should().Be("environment DOMAIN_SCHEDULER_BATCH_SIZE");
+    }
+
+    [Fact]
+    public void PostConfigure_EnvironmentSourceAddedBeforeConfiguration_EnvironmentStillWins()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddStatusWorkflowEnvironmentVariables(new Dictionary<string, string> { ["DOMAIN_SCHEDULER_INTERVAL_SECONDS"] = "30" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ScraperSky:Workflows:domain:Interval"] = "00:05:00" })
+            .Build();
+
+        var options = Options(configuration);
+
+        options.Interval.Should().Be(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public void PostConfigure_NoEnvironmentSource_VariablesAreNotRead()
+    {
+        var options = Options(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" }).Build());
+
+        options.BatchSize.Should().Be(StatusWorkflowOptions.DefaultBatchSize, "only AddStatusWorkflowEnvironmentVariables maps the seeds' variables");
+    }
+
+    [Fact]
+    public void PostConfigure_UnknownConfigurationKey_IsIgnoredByTheBinder()
+    {
+        var options = Options(config: new() { ["ScraperSky:Workflows:domain:BatchSise"] = "30" });
+
+        options.BatchSize.Should().Be(StatusWorkflowOptions.DefaultBatchSize);
     }
 
     [Fact]
@@ -30,7 +63,8 @@ public sealed class StatusWorkflowOptionsSetupTests
 
         options.BatchSize.Should().Be(30);
         options.Interval.Should().Be(TimeSpan.FromSeconds(45));
-        options.Sources!.Of(nameof(options.BatchSize)).ToString().Should().Be("configuration ScraperSky:Workflows:domain:BatchSize");
+        Source(nameof(options.BatchSize), options, config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" })
+            .ToString().Should().Be("configuration ScraperSky:Workflows:domain:BatchSize");
     }
 
     [Fact]
@@ -39,8 +73,8 @@ public sealed class StatusWorkflowOptionsSetupTests
         var options = Options(code: o => o.MaxInstances = 2);
 
         options.MaxInstances.Should().Be(2);
-        options.Sources!.Of(nameof(options.MaxInstances)).Should().Be(SettingSource.Code);
-        options.Sources.Of(nameof(options.BatchSize)).Should().Be(SettingSource.Default);
+        Source(nameof(options.MaxInstances), options).Should().Be(SettingSource.Code);
+        Source(nameof(options.BatchSize), options).Should().Be(SettingSource.Default);
     }
 
     [Fact]
@@ -59,7 +93,17 @@ public sealed class StatusWorkflowOptionsSetupTests
             ["DOMAIN_SCHEDULER_JITTER_SECONDS"] = "10",
             ["DOMAIN_SCHEDULER_MAX_CONSECUTIVE_FAILURES"] = "4",
             ["DOMAIN_SCHEDULER_FAILURE_BACKOFF_SECONDS"] = "600",
-        });
+            ["DOMAIN_SCHEDULER_MODE"] = "lease",
+            ["DOMAIN_SCHEDULER_LEASE_SECONDS"] = "120",
+            ["DOMAIN_SCHEDULER_LEASE_RENEWAL_SECONDS"] = "20",
+            ["DOMAIN_SCHEDULER_MAX_ATTEMPTS"] = "9",
+            ["DOMAIN_SCHEDULER_PARALLELISM"] = "4",
+            ["DOMAIN_SCHEDULER_ITEM_TIMEOUT_SECONDS"] = "90",
+            ["DOMAIN_SCHEDULER_RETRY_DELAY_SECONDS"] = "5",
+            ["DOMAIN_SCHEDULER_MAX_RETRY_DELAY_SECONDS"] = "300",
+            ["DOMAIN_SCHEDULER_DOCTOR"] = "Off",
+            ["DOMAIN_SCHEDULER_WAKE_UP"] = "1",
+        }, lease: true);
 
         options.Should().BeEquivalentTo(new
         {
@@ -74,6 +118,16 @@ public sealed class StatusWorkflowOptionsSetupTests
             StartJitter = TimeSpan.FromSeconds(10),
             MaxConsecutiveFailures = 4,
             FailureBackoff = TimeSpan.FromMinutes(10),
+            Mode = ClaimMode.Lease,
+            LeaseDuration = TimeSpan.FromMinutes(2),
+            LeaseRenewalInterval = TimeSpan.FromSeconds(20),
+            MaxAttempts = 9,
+            Parallelism = 4,
+            ItemTimeout = TimeSpan.FromSeconds(90),
+            RetryDelay = TimeSpan.FromSeconds(5),
+            MaxRetryDelay = TimeSpan.FromMinutes(5),
+            Doctor = DoctorMode.Off,
+            WakeUp = true,
         });
     }
 
@@ -96,6 +150,8 @@ public sealed class StatusWorkflowOptionsSetupTests
     [InlineData("MISFIRE_GRACE_SECONDS", "0", "DOMAIN_SCHEDULER_MISFIRE_GRACE_SECONDS=0 is invalid: MisfireGraceTime must be more than zero.")]
     [InlineData("JITTER_SECONDS", "60", "DOMAIN_SCHEDULER_JITTER_SECONDS=60 is invalid: StartJitter must be at least zero and less than Interval.")]
     [InlineData("ENABLED", "maybe", "DOMAIN_SCHEDULER_ENABLED=maybe is not true or false (for Enabled).")]
+    [InlineData("MODE", "1", "DOMAIN_SCHEDULER_MODE=1 is not one of AtomicBatch, Lease (for Mode).")]
+    [InlineData("RETRY_DELAY_SECONDS", "-1", "DOMAIN_SCHEDULER_RETRY_DELAY_SECONDS=-1 is invalid: RetryDelay must be zero or more.")]
     public void Validate_BadEnvironmentValue_FailsNamingTheVariableAndTheValue(string suffix, string value, string expected)
     {
         var read = () => Options(env: new() { ["DOMAIN_SCHEDULER_" + suffix] = value });
@@ -131,6 +187,51 @@ public sealed class StatusWorkflowOptionsSetupTests
     }
 
     [Fact]
+    public void Validate_ConfigurationValuesOfEveryType_NamedWithTheirKey()
+    {
+        var read = () => Options(config: new()
+        {
+            ["ScraperSky:Workflows:domain:Enabled"] = "yes",
+            ["ScraperSky:Workflows:domain:Interval"] = "soon",
+            ["ScraperSky:Workflows:domain:LeaseRenewalInterval"] = "often",
+            ["ScraperSky:Workflows:domain:Doctor"] = "Maybe",
+        });
+
+        read.Should().Throw<OptionsValidationException>().Which.Failures.Should().BeEquivalentTo(
+            "Status workflow 'domain': ScraperSky:Workflows:domain:Enabled=yes is not true or false (for Enabled).",
+            "Status workflow 'domain': ScraperSky:Workflows:domain:Interval=soon is not a time span such as 00:05:00 (for Interval).",
+            "Status workflow 'domain': ScraperSky:Workflows:domain:LeaseRenewalInterval=often is not a time span such as 00:05:00 (for LeaseRenewalInterval).",
+            "Status workflow 'domain': ScraperSky:Workflows:domain:Doctor=Maybe is not one of Warn, Fail, Off (for Doctor).");
+    }
+
+    [Fact]
+    public void Validate_ValueTheBinderCannotRead_LaterValuesAreStillBound()
+    {
+        // MaxInstances comes after BatchSize: were the binder's first failure the end, the code's 0 would be reported.
+        var read = () => Options(config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "abc", ["ScraperSky:Workflows:domain:MaxInstances"] = "2" }, code: o => o.MaxInstances = 0);
+
+        read.Should().Throw<OptionsValidationException>().Which.Failures.Should()
+            .Equal("Status workflow 'domain': ScraperSky:Workflows:domain:BatchSize=abc is not a whole number (for BatchSize).");
+    }
+
+    [Fact]
+    public void Validate_SharedPrefix_BadVariableFailsEveryWorkflowThatReadsIt()
+    {
+        var configuration = Configuration(env: new() { ["SITEMAP_SCHEDULER_BATCH_SIZE"] = "many" }, config: null);
+        var services = Services(configuration, "jobs", "SITEMAP", code: null);
+        AddWorkflow(services, "jobs.files", "SITEMAP", code: null);
+        using var provider = services.BuildServiceProvider();
+        var monitor = provider.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>();
+
+        foreach (var name in new[] { "jobs", "jobs.files" })
+        {
+            var read = () => monitor.Get(name);
+            read.Should().Throw<OptionsValidationException>().Which.Failures.Should()
+                .Equal($"Status workflow '{name}': SITEMAP_SCHEDULER_BATCH_SIZE=many is not a whole number (for BatchSize).");
+        }
+    }
+
+    [Fact]
     public void Validate_BadValueInCode_NamesTheSettingAndValue()
     {
         var read = () => Options(code: o => o.FailureBackoff = TimeSpan.Zero);
@@ -139,42 +240,61 @@ public sealed class StatusWorkflowOptionsSetupTests
             .Contain("Status workflow 'domain': FailureBackoff must be more than zero and at most one day (was 00:00:00).");
     }
 
-    [Fact]
-    public void EnvironmentPrefix_NotAnIdentifier_ThrowsNamingWorkflow()
-    {
-        var register = () => Options(prefix: "DOMAIN-X");
-
-        register.Should().Throw<ArgumentException>().WithMessage("Status workflow 'domain': environment prefix 'DOMAIN-X' must be letters, digits and underscores*");
-    }
-
     private static StatusWorkflowOptions Options(
         Dictionary<string, string>? env = null,
         Dictionary<string, string?>? config = null,
         Action<StatusWorkflowOptions>? code = null,
         string name = "domain",
-        string? prefix = "DOMAIN")
+        string? prefix = "DOMAIN",
+        bool lease = false)
+    {
+        using var provider = Services(Configuration(env, config), name, prefix, code, lease).BuildServiceProvider();
+        return provider.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>().Get(name);
+    }
+
+    private static StatusWorkflowOptions Options(IConfiguration configuration)
+    {
+        using var provider = Services(configuration, "domain", "DOMAIN", code: null).BuildServiceProvider();
+        return provider.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>().Get("domain");
+    }
+
+    /// <summary>Where a setting of the options came from, as the start-up log and the validator ask it.</summary>
+    private static SettingSource Source(string setting, StatusWorkflowOptions options, Dictionary<string, string>? env = null, Dictionary<string, string?>? config = null)
+        => new WorkflowConfiguration(Configuration(env, config), new WorkflowSettingsLocation("domain", "ScraperSky:Workflows:domain", "DOMAIN"))
+            .SourceOf(WorkflowSettings.Find(setting)!, options);
+
+    /// <summary>A host's configuration: settings, then the seeds' variables through their source (never the process's environment).</summary>
+    private static IConfiguration Configuration(Dictionary<string, string>? env, Dictionary<string, string?>? config)
+        => new ConfigurationBuilder()
+            .AddInMemoryCollection(config ?? [])
+            .AddStatusWorkflowEnvironmentVariables(env ?? [])
+            .Build();
+
+    private static ServiceCollection Services(IConfiguration configuration, string name, string? prefix, Action<StatusWorkflowOptions>? code, bool lease = false)
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        if (config is not null)
-        {
-            services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(config).Build());
-        }
+        services.AddSingleton(configuration);
+        services.AddDbContext<LeaseWorkDb>(o => TestSchema.UseTestDatabase(o, "Host=127.0.0.1;Port=1;Database=x"));
+        AddWorkflow(services, name, prefix, code, lease);
+        return services;
+    }
 
-        services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, "Host=127.0.0.1;Port=1;Database=x"));
-        services.AddStatusWorkflow<WorkItem, JobStatus>(name, w =>
+    private static void AddWorkflow(ServiceCollection services, string name, string? prefix, Action<StatusWorkflowOptions>? code, bool lease = false)
+        => services.AddStatusWorkflow<LeaseItem, JobStatus>(name, w =>
         {
-            w.UseDbContext<EnumWorkDb>()
+            w.UseDbContext<LeaseWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-                .UseProcessor<ScriptedProcessor>()
+                .UseProcessor<LeaseProcessor>()
                 .Configure(code ?? (_ => { }));
+            if (lease)
+            {
+                w.Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy);
+            }
+
             if (prefix is not null)
             {
                 w.EnvironmentPrefix(prefix);
             }
         });
-        services.AddSingleton<IEnvironmentVariables>(new FakeEnvironment(env));
-        using var provider = services.BuildServiceProvider();
-        return provider.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>().Get(name);
-    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -183,7 +184,7 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
     public async Task StartAsync_DisabledByEnvironment_NoJobIsScheduled()
     {
         await db.SeedAsync("enum_items", 1);
-        using var host = BuildHost<EnumWorkDb>(extra: b => b.Services.AddSingleton<IEnvironmentVariables>(new FakeEnvironment(new() { ["WORK_SCHEDULER_ENABLED"] = "false" })));
+        using var host = BuildHost<EnumWorkDb>(extra: b => b.Configuration.AddStatusWorkflowEnvironmentVariables(new Dictionary<string, string> { ["WORK_SCHEDULER_ENABLED"] = "false" }));
 
         await host.StartAsync();
 
@@ -192,20 +193,28 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
         (await db.Database.CountByStatusAsync("enum_items")).Should().Equal(new Dictionary<string, long> { ["Queued"] = 1 });
     }
 
+    /// <summary>A misspelled configuration key or workflow section is warned about like a misspelled variable (Public API v1).</summary>
     [Fact]
-    public async Task StartAsync_LogsEffectiveSettingsWithSources_AndWarnsAboutVariablesNoWorkflowReads()
+    public async Task StartAsync_LogsEffectiveSettingsWithSources_AndWarnsAboutSettingsNoWorkflowReads()
     {
         var logs = new LogSignal();
-        var env = new FakeEnvironment(new()
+        var env = new Dictionary<string, string>
         {
             ["WORK_SCHEDULER_BATCH_SIZE"] = "5",
             ["FOO_SCHEDULER_BATCH_SIZE"] = "1",
             ["WORK_SCHEDULER_BATCHSIZE"] = "3",
-        });
+        };
         using var host = BuildHost<EnumWorkDb>(configure: o => o.MaxInstances = 2, extra: b =>
         {
             b.Logging.AddProvider(logs);
-            b.Services.AddSingleton<IEnvironmentVariables>(env);
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ScraperSky:Workflows:work:Interval"] = "00:00:30",
+                ["ScraperSky:Workflows:work:MaxBatchesPerRn"] = "3",
+                ["ScraperSky:Workflows:wrok:BatchSize"] = "3",
+                ["ScraperSky:Workflows:work:WakeUpConnectionString"] = "Host=secret;Password=hunter2",
+            });
+            b.Configuration.AddStatusWorkflowEnvironmentVariables(env);
         });
 
         await host.StartAsync();
@@ -216,15 +225,19 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
             .And.Contain("JobId=work (default)")
             .And.Contain("BatchSize=5 (environment WORK_SCHEDULER_BATCH_SIZE)")
             .And.Contain("MaxInstances=2 (code)")
-            .And.Contain("Interval=00:01:00 (default)");
+            .And.Contain("Interval=00:00:30 (configuration ScraperSky:Workflows:work:Interval)")
+            .And.Contain("MaxAttempts=5 (default)")
+            .And.NotContain("hunter2");
         logs.Messages(2101).Should().ContainSingle().Which.Should().Contain("FOO_SCHEDULER_BATCH_SIZE").And.Contain("WORK");
         logs.Messages(2102).Should().ContainSingle().Which.Should().Contain("WORK_SCHEDULER_BATCHSIZE").And.Contain("'work'");
+        logs.Messages(2103).Should().ContainSingle().Which.Should().Contain("ScraperSky:Workflows:work:MaxBatchesPerRn").And.Contain("'work'").And.Contain("MaxBatchesPerRun");
+        logs.Messages(2104).Should().ContainSingle().Which.Should().Contain("ScraperSky:Workflows:wrok").And.Contain("work");
     }
 
     [Fact]
     public async Task StartAsync_BadEnvironmentValue_FailsNamingTheVariable()
     {
-        using var host = BuildHost<EnumWorkDb>(extra: b => b.Services.AddSingleton<IEnvironmentVariables>(new FakeEnvironment(new() { ["WORK_SCHEDULER_INTERVAL_SECONDS"] = "abc" })));
+        using var host = BuildHost<EnumWorkDb>(extra: b => b.Configuration.AddStatusWorkflowEnvironmentVariables(new Dictionary<string, string> { ["WORK_SCHEDULER_INTERVAL_SECONDS"] = "abc" }));
 
         var start = () => host.StartAsync();
 

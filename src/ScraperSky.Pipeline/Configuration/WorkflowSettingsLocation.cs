@@ -1,0 +1,16 @@
+namespace ScraperSky.Pipeline.Configuration;
+
+/// <summary>
+/// Where one workflow's settings are read: its configuration section, and the prefix of its environment variables
+/// (whose values the environment source loads into <see cref="EnvironmentSectionPath"/>). Fixed at registration.
+/// </summary>
+internal sealed record WorkflowSettingsLocation(string Workflow, string SectionPath, string Prefix)
+{
+    /// <summary>The configuration section holding one sub-section per workflow name, unless a workflow is given another.</summary>
+    public const string DefaultSectionRoot = "ScraperSky:Workflows";
+
+    /// <summary>The section the workflow's environment variables are loaded into: <c>ScraperSky:Environment:{Prefix}</c>.</summary>
+    public string EnvironmentSectionPath => WorkflowEnvironment.SectionPath + ":" + Prefix;
+
+    public static string DefaultSectionPath(string workflow) => DefaultSectionRoot + ":" + workflow;
+}

@@ -4,7 +4,8 @@ using ScraperSky.Pipeline.WakeUp;
 namespace ScraperSky.Pipeline;
 
 /// <summary>
-/// The SQL a workflow asks of its table, for your migrations: the wake-up trigger and the recommended indexes.
+/// The SQL a workflow asks of its table, for your migrations: the claim index, the rescuer's index, the wake-up
+/// trigger and its removal — each named and idempotent, with the ones that must run outside a transaction marked.
 /// Resolve it from the service provider; it resolves workflows from the EF Core model without touching the database.
 /// </summary>
 public sealed class StatusWorkflowScripts
@@ -14,11 +15,54 @@ public sealed class StatusWorkflowScripts
     internal StatusWorkflowScripts(IEnumerable<StatusWorkflow> workflows)
         => _workflows = workflows.ToDictionary(w => w.Name, StringComparer.Ordinal);
 
-    /// <summary>Returns the idempotent DDL that installs the workflow's wake-up trigger (a function and two triggers).</summary>
+    /// <summary>Returns every script the workflow needs, in the order to run them: claim index, rescuer's index (lease columns only), wake-up trigger.</summary>
     /// <param name="workflowName">The workflow's name.</param>
-    /// <returns>The DDL.</returns>
+    /// <returns>The scripts.</returns>
     /// <exception cref="ArgumentException">No workflow has that name.</exception>
-    public string WakeUpTrigger(string workflowName) => WakeUpSql.TriggerDdl(Resolve(workflowName).Definition);
+    public IReadOnlyList<StatusWorkflowScript> All(string workflowName)
+        => RescueIndex(workflowName) is { } rescue
+            ? [ClaimIndex(workflowName), rescue, WakeUpTrigger(workflowName)]
+            : [ClaimIndex(workflowName), WakeUpTrigger(workflowName)];
+
+    /// <summary>Returns the partial index that serves the workflow's claim (<c>CREATE INDEX CONCURRENTLY IF NOT EXISTS</c>; no transaction).</summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <returns>The script.</returns>
+    /// <exception cref="ArgumentException">No workflow has that name.</exception>
+    public StatusWorkflowScript ClaimIndex(string workflowName)
+    {
+        var sql = new Claiming.WorkflowSql(Resolve(workflowName).Definition);
+        return new StatusWorkflowScript(sql.ClaimIndexName, sql.PartialIndex, requiresNoTransaction: true);
+    }
+
+    /// <summary>Returns the index that serves the lease rescuer (<c>CREATE INDEX CONCURRENTLY IF NOT EXISTS</c>; no transaction), or null without lease columns.</summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <returns>The script, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentException">No workflow has that name.</exception>
+    public StatusWorkflowScript? RescueIndex(string workflowName)
+    {
+        var sql = new Claiming.WorkflowSql(Resolve(workflowName).Definition);
+        return sql.RescueIndex is { } index ? new StatusWorkflowScript(sql.RescueIndexName!, index, requiresNoTransaction: true) : null;
+    }
+
+    /// <summary>Returns the DDL that installs (or replaces) the workflow's wake-up trigger: a function and two triggers.</summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <returns>The script.</returns>
+    /// <exception cref="ArgumentException">No workflow has that name.</exception>
+    public StatusWorkflowScript WakeUpTrigger(string workflowName)
+    {
+        var definition = Resolve(workflowName).Definition;
+        return new StatusWorkflowScript(WakeUpSql.TriggerNames(definition.Name).Function, WakeUpSql.TriggerDdl(definition), requiresNoTransaction: false);
+    }
+
+    /// <summary>Returns the DDL that removes the workflow's wake-up trigger and its function (before renaming or removing the workflow).</summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <returns>The script.</returns>
+    /// <exception cref="ArgumentException">No workflow has that name.</exception>
+    public StatusWorkflowScript RemoveWakeUpTrigger(string workflowName)
+    {
+        var definition = Resolve(workflowName).Definition;
+        return new StatusWorkflowScript(WakeUpSql.TriggerNames(definition.Name).Function, WakeUpSql.RemoveTriggerDdl(definition), requiresNoTransaction: false);
+    }
 
     /// <summary>Returns the notification channel the workflow's trigger sends on.</summary>
     /// <param name="workflowName">The workflow's name.</param>
@@ -26,17 +70,12 @@ public sealed class StatusWorkflowScripts
     /// <exception cref="ArgumentException">No workflow has that name.</exception>
     public string WakeUpChannel(string workflowName) => WakeUpSql.Channel(Resolve(workflowName).Name);
 
-    /// <summary>Returns the partial index that serves the workflow's claim.</summary>
-    /// <param name="workflowName">The workflow's name.</param>
-    /// <returns>A <c>CREATE INDEX CONCURRENTLY</c> statement.</returns>
-    /// <exception cref="ArgumentException">No workflow has that name.</exception>
-    public string ClaimIndex(string workflowName) => new Claiming.WorkflowSql(Resolve(workflowName).Definition).PartialIndex;
-
     private StatusWorkflow Resolve(string workflowName)
     {
+        ArgumentNullException.ThrowIfNull(workflowName);
         if (!_workflows.TryGetValue(workflowName, out var workflow))
         {
-            throw new ArgumentException($"No status workflow named '{workflowName}' is registered.", nameof(workflowName));
+            throw new ArgumentException($"No status workflow named '{workflowName}' is registered. Registered: {string.Join(", ", _workflows.Keys.Select(k => "'" + k + "'"))}.", nameof(workflowName));
         }
 
         workflow.Resolve();

@@ -118,11 +118,14 @@ internal sealed class WorkflowSql
         StatusTexts = $"SELECT ({l.Queued})::text, ({l.Processing})::text, ({l.Completed})::text, ({l.Error})::text";
         QueuedExists = $"SELECT EXISTS (SELECT 1 FROM {d.Table} AS t WHERE t.{d.StatusColumn} = {l.Queued})";
         ClaimIndexBody = $"({d.OrderBy.Replace("c.", string.Empty, StringComparison.Ordinal)}) WHERE {d.StatusColumn} = {l.Queued}";
-        PartialIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} {ClaimIndexBody}";
+        // Named and idempotent: run twice, it builds one index. CONCURRENTLY: no transaction may surround it.
+        ClaimIndexName = SqlIdentifier.Bounded("scrapersky_", d.Name, "_claim");
+        PartialIndex = $"CREATE INDEX CONCURRENTLY IF NOT EXISTS {SqlIdentifier.Quote(ClaimIndexName)} ON {d.Table} {ClaimIndexBody}";
         if (d.LeaseColumn is not null)
         {
             RescueIndexBody = $"({d.LeaseColumn}) WHERE {d.StatusColumn} = {l.Processing}";
-            RescueIndex = $"CREATE INDEX CONCURRENTLY ON {d.Table} {RescueIndexBody}";
+            RescueIndexName = SqlIdentifier.Bounded("scrapersky_", d.Name, "_rescue");
+            RescueIndex = $"CREATE INDEX CONCURRENTLY IF NOT EXISTS {SqlIdentifier.Quote(RescueIndexName)} ON {d.Table} {RescueIndexBody}";
         }
     }
 
@@ -295,6 +298,12 @@ internal sealed class WorkflowSql
 
     /// <summary>The index the doctor recommends for the claim.</summary>
     public string PartialIndex { get; }
+
+    /// <summary>The name of the claim index.</summary>
+    public string ClaimIndexName { get; }
+
+    /// <summary>The name of the rescuer's index, in lease mode.</summary>
+    public string? RescueIndexName { get; }
 
     /// <summary>The index the doctor recommends for the rescuer, in lease mode.</summary>
     public string? RescueIndex { get; }

@@ -12,11 +12,14 @@ internal sealed class IndexHints(WorkflowDefinition definition, IReadOnlyList<(s
     private const int MaxIdentifierLength = 63;
 
     /// <summary>The statements, each ending with a semicolon, that create an index <paramref name="body"/> (columns and predicate).</summary>
-    public string Create(string purpose, string body)
+    /// <param name="purpose">What the index serves, for the names of partition indexes.</param>
+    /// <param name="body">The index's columns and predicate.</param>
+    /// <param name="name">The index's name on a plain table (the name <c>StatusWorkflowScripts</c> gives it).</param>
+    public string Create(string purpose, string body, string name)
     {
         if (partitions.Count == 0)
         {
-            return $"CREATE INDEX CONCURRENTLY ON {definition.Table} {body};";
+            return $"CREATE INDEX CONCURRENTLY IF NOT EXISTS {SqlIdentifier.Quote(name)} ON {definition.Table} {body};";
         }
 
         var schema = definition.StoreObject.Schema;

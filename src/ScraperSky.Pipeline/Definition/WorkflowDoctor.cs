@@ -20,7 +20,7 @@ internal static class WorkflowDoctor
     /// <summary>An error column shorter than this cuts most reasons (exception messages) to uselessness.</summary>
     public const int ShortErrorColumn = 50;
 
-    public static async Task<IReadOnlyList<string>> ExamineAsync(DbContext db, WorkflowDefinition definition, WorkflowSql sql, StatusWorkflowOptions options, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> ExamineAsync(DbContext db, WorkflowDefinition definition, WorkflowSql sql, StatusWorkflowOptions options, IReadOnlyCollection<string> registeredWorkflows, ILogger logger, CancellationToken cancellationToken)
     {
         var findings = new List<string>();
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -40,17 +40,17 @@ internal static class WorkflowDoctor
             }
             else if (!claimIndexed)
             {
-                findings.Add($"no index serves the claim on {definition.TableDisplayName} (the claim filters on {definition.StatusColumn}); create the recommended partial index: {hints.Create("queued", sql.ClaimIndexBody)}");
+                findings.Add($"no index serves the claim on {definition.TableDisplayName} (the claim filters on {definition.StatusColumn}); create the recommended partial index: {hints.Create("queued", sql.ClaimIndexBody, sql.ClaimIndexName)}");
             }
             else if (table.EstimatedRows >= LargeTableRows && await ClaimScansTableAsync(connection, sql, definition, cancellationToken).ConfigureAwait(false))
             {
-                findings.Add($"the claim on {definition.TableDisplayName} (~{table.EstimatedRows.ToString("N0", CultureInfo.InvariantCulture)} rows) plans a sequential scan; create the recommended partial index: {hints.Create("queued", sql.ClaimIndexBody)}");
+                findings.Add($"the claim on {definition.TableDisplayName} (~{table.EstimatedRows.ToString("N0", CultureInfo.InvariantCulture)} rows) plans a sequential scan; create the recommended partial index: {hints.Create("queued", sql.ClaimIndexBody, sql.ClaimIndexName)}");
             }
 
             if (options.Mode == ClaimMode.Lease && sql.RescueIndexBody is not null && table.EstimatedRows >= LargeTableRows
                 && !table.Indexes.Any(i => i.Definition.Contains(definition.LeaseColumn!, StringComparison.Ordinal) || i.Definition.Contains(Unquote(definition.LeaseColumn!), StringComparison.Ordinal)))
             {
-                findings.Add($"no index serves the lease rescuer on {definition.TableDisplayName}; create: {hints.Create("rescue", sql.RescueIndexBody)}");
+                findings.Add($"no index serves the lease rescuer on {definition.TableDisplayName}; create: {hints.Create("rescue", sql.RescueIndexBody, sql.RescueIndexName!)}");
             }
 
             foreach (var (role, column, _) in definition.OptionalColumns)
@@ -60,6 +60,8 @@ internal static class WorkflowDoctor
                     findings.Add($"column {column} ({role}) is {type}: {problem}");
                 }
             }
+
+            await LeftoverDoctor.ExamineAsync(connection, definition, registeredWorkflows, findings, cancellationToken).ConfigureAwait(false);
 
             if (sql.ErrorTextLimit is { } limit && limit < ShortErrorColumn)
             {

@@ -150,7 +150,8 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
 
             if (options.Doctor != DoctorMode.Off)
             {
-                var findings = await WorkflowDoctor.ExamineAsync(db, _definition!, _loop.Sql, options, _logger, cancellationToken).ConfigureAwait(false);
+                var registered = scope.ServiceProvider.GetServices<StatusWorkflowRegistration>().Select(r => r.Name).ToList();
+                var findings = await WorkflowDoctor.ExamineAsync(db, _definition!, _loop.Sql, options, registered, _logger, cancellationToken).ConfigureAwait(false);
                 if (findings.Count > 0 && options.Doctor == DoctorMode.Fail)
                 {
                     throw new InvalidOperationException($"Status workflow '{Name}' failed the start-up doctor (Doctor = Fail): {string.Join(" ", findings)}");

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Definition;
 
@@ -62,6 +60,28 @@ internal static class WakeUpSql
             """;
     }
 
+    /// <summary>The DDL that removes the workflow's trigger and its function; idempotent, for a migration.</summary>
+    public static string RemoveTriggerDdl(WorkflowDefinition definition)
+    {
+        var (_, insert, update) = TriggerNames(definition.Name);
+        return $"""
+            DROP TRIGGER IF EXISTS {SqlIdentifier.Quote(insert)} ON {definition.Table};
+            DROP TRIGGER IF EXISTS {SqlIdentifier.Quote(update)} ON {definition.Table};
+            DROP FUNCTION IF EXISTS {Function(definition)}();
+            """;
+    }
+
+    /// <summary>
+    /// Reads the library's wake-up trigger functions that have triggers on a table (parameter <c>@table</c>): the
+    /// function's schema and name, and the names of its triggers there.
+    /// </summary>
+    public const string TriggersOnTable = """
+        SELECT n.nspname, p.proname, string_agg(t.tgname, ',' ORDER BY t.tgname)
+          FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE t.tgrelid = to_regclass(@table) AND NOT t.tgisinternal AND p.proname LIKE 'scrapersky\_wake\_%'
+         GROUP BY 1, 2
+        """;
+
     /// <summary>
     /// Reads what is installed: the trigger function's body (NULL when missing) and how many of the workflow's two
     /// triggers call it, enabled, on its table. Parameters: <c>@function</c>, <c>@table</c>, <c>@insert</c>, <c>@update</c>.
@@ -92,27 +112,5 @@ internal static class WakeUpSql
         }
     }
 
-    private static string Name(string prefix, string workflowName, string suffix)
-    {
-        var readable = Sanitize(workflowName);
-        var room = MaxIdentifierLength - prefix.Length - suffix.Length;
-        if (string.Equals(readable, workflowName, StringComparison.Ordinal) && readable.Length <= room)
-        {
-            return prefix + readable + suffix;
-        }
-
-        var hash = "_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(workflowName)))[..8];
-        return prefix + readable[..Math.Min(readable.Length, room - hash.Length)] + hash + suffix;
-    }
-
-    private static string Sanitize(string name)
-    {
-        var builder = new StringBuilder(name.Length);
-        foreach (var c in name)
-        {
-            builder.Append(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) ? c : char.IsAsciiLetterUpper(c) ? char.ToLowerInvariant(c) : '_');
-        }
-
-        return builder.ToString();
-    }
+    private static string Name(string prefix, string workflowName, string suffix) => SqlIdentifier.Bounded(prefix, workflowName, suffix);
 }

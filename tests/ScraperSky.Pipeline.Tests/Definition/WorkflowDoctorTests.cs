@@ -24,7 +24,7 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
 
         logs.Events.Should().Contain(e => e.EventId == 4001
             && e.Message.Contains("no index serves the claim on text_items", StringComparison.Ordinal)
-            && e.Message.Contains("CREATE INDEX CONCURRENTLY ON \"text_items\" (\"id\") WHERE \"status\" = 'Queued'", StringComparison.Ordinal));
+            && e.Message.Contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS \"scrapersky_work_claim\" ON \"text_items\" (\"id\") WHERE \"status\" = 'Queued'", StringComparison.Ordinal));
     }
 
     [Fact]

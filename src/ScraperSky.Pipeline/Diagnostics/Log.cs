@@ -110,8 +110,6 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} failed: {Reason}")]
     public static partial void ItemFailed(ILogger logger, Exception exception, string workflow, object? key, string reason);
 
-    [LoggerMessage(1004, LogLevel.Warning, "Status workflow '{Workflow}': item {Key} aborted the batch transaction with a command sent past the session; the batch was rolled back, the item marked as error, and the other items will be claimed again.")]
-    public static partial void BatchAbortedByItem(ILogger logger, string workflow, object? key);
 
 
     [LoggerMessage(1006, LogLevel.Information, "Status workflow '{Workflow}' is disabled; it will not claim.")]
@@ -129,7 +127,7 @@ internal static partial class Log
     [LoggerMessage(1010, LogLevel.Warning, "Status workflow '{Workflow}': the outcome of item {Key} was refused because its lease had expired and the row was rescued; its work was discarded.")]
     public static partial void LeaseLost(ILogger logger, string workflow, object? key);
 
-    [LoggerMessage(1011, LogLevel.Error, "Status workflow '{Workflow}': writing item {Key}'s outcome failed; nothing of the item committed, and it is queued again (or, if the database is gone, rescued when its lease expires).")]
+    [LoggerMessage(1011, LogLevel.Error, "Status workflow '{Workflow}': writing item {Key}'s outcome failed; nothing of the item committed, and the attempt counts as failed (queued again while attempts remain; if the database is gone, rescued when its lease expires).")]
     public static partial void ItemInfrastructureFailed(ILogger logger, Exception exception, string workflow, object? key);
 
     [LoggerMessage(4000, LogLevel.Information, "Status workflow '{Workflow}': rescued {Requeued} expired leases back to the queue and ended {Failed} as error after their last attempt.")]

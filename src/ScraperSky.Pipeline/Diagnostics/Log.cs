@@ -173,4 +173,7 @@ internal static partial class Log
 
     [LoggerMessage(1020, LogLevel.Warning, "Status workflow '{Workflow}': the server's {Setting} ({Value}) is shorter than ItemTimeout ({ItemTimeout}); an atomic batch keeps one transaction open across its items, so a slow item would break every batch. Raise the setting for the workflow's role or database, or lower ItemTimeout.")]
     public static partial void ServerTimeoutShorterThanItemTimeout(ILogger logger, string workflow, string setting, TimeSpan value, TimeSpan itemTimeout);
+
+    [LoggerMessage(1021, LogLevel.Information, "Status workflow '{Workflow}': claimed rows are read through EF Core's query, which is slower than the workflow's own row reader, because {Reason}; items are tracked by the session from the start.")]
+    public static partial void ClaimReadByEfCore(ILogger logger, string workflow, string reason);
 }

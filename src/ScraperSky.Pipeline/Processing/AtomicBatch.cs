@@ -80,7 +80,7 @@ internal sealed class AtomicBatch<TEntity>
 
             // The outcome statement is fenced by this transaction's id: it writes nothing if the transaction ended on
             // the way (a COMMIT sent around the session), and the loop then isolates the batch's rows.
-            var xid = await _store.TransactionIdAsync(db, abort).ConfigureAwait(false);
+            var xid = claim.TransactionId ?? await _store.TransactionIdAsync(db, abort).ConfigureAwait(false);
             var processor = (IStatusItemProcessor<TEntity>)scope.ServiceProvider.GetRequiredService(_definition.Registration.ProcessorType);
             var outcomes = new OutcomeBatch(_keys.CreateArray(claim.Items.Count + claim.Unreadable.Count));
             foreach (var (key, reason) in claim.Unreadable)
@@ -114,7 +114,7 @@ internal sealed class AtomicBatch<TEntity>
                 ItemAttempt attempt;
                 using (var itemActivity = _telemetry.StartItem(jobId, key))
                 {
-                    attempt = await _invoker.InvokeAsync(db, processor, item, key, context, deadline, options.ItemTimeout, ItemIsolation.Savepoint, AbandonPolicy.OnAbort, abort).ConfigureAwait(false);
+                    attempt = await _invoker.InvokeAsync(db, processor, item, claim.Originals?[i], key, context, deadline, options.ItemTimeout, ItemIsolation.Savepoint, AbandonPolicy.OnAbort, abort).ConfigureAwait(false);
                     _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
                 }
 

@@ -39,6 +39,9 @@ internal sealed class ItemScope
     /// <summary>Whether the processor sent a command (so the item's savepoint exists when <see cref="UseSavepoint"/>).</summary>
     public bool TouchedDatabase { get; set; }
 
+    /// <summary>Whether the session began tracking an entity while the item ran (its changes are saved and the tracker cleared).</summary>
+    public bool TrackedEntities { get; set; }
+
     /// <summary>The server process of the item's own transaction (lease mode), recorded when it began.</summary>
     public int? BackendProcessId { get; set; }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Diagnostics;
@@ -31,10 +32,20 @@ internal sealed class ItemInvoker<TEntity>
         }
     };
 
+    /// <summary>The processor saves through the session: an untracked item is attached first, so that its changes are part of that save.</summary>
+    private static readonly EventHandler<SavingChangesEventArgs> OnSaving = static (sender, _) =>
+    {
+        if (ItemScope.Current is { } scope && ReferenceEquals(scope.Context, sender))
+        {
+            scope.AttachPendingItem();
+        }
+    };
+
     private readonly WorkflowDefinition _definition;
     private readonly ILogger _logger;
     private readonly Claiming.RowMaterializer<TEntity>? _rows;
     private readonly KeyReader<TEntity>? _keys;
+    private readonly Action<ItemScope> _attachPending;
 
     public ItemInvoker(WorkflowDefinition definition, ILogger logger, TimeProvider time, Claiming.RowMaterializer<TEntity>? rows = null, KeyReader<TEntity>? keys = null)
     {
@@ -42,6 +53,7 @@ internal sealed class ItemInvoker<TEntity>
         _logger = logger;
         _rows = rows;
         _keys = keys;
+        _attachPending = AttachPending;
     }
 
     /// <summary>Runs the processor for one item and reports what happened.</summary>
@@ -71,6 +83,7 @@ internal sealed class ItemInvoker<TEntity>
         var token = deadline.Start(timeout);
         var changeTracker = db.ChangeTracker;
         changeTracker.Tracked += OnTracked;
+        db.SavingChanges += OnSaving;
         try
         {
             return await InvokeAsync(db, processor, item, original, key, context, deadline, token, timeout, isolation, abandon, abort).ConfigureAwait(false);
@@ -78,6 +91,7 @@ internal sealed class ItemInvoker<TEntity>
         finally
         {
             changeTracker.Tracked -= OnTracked;
+            db.SavingChanges -= OnSaving;
             deadline.Finish();
         }
     }
@@ -94,6 +108,13 @@ internal sealed class ItemInvoker<TEntity>
         bool tracked;
         using (var handle = ItemScope.Enter(db, _definition.Name, isolation))
         {
+            if (original is not null)
+            {
+                // Attached at the processor's first command or save through the session, if any (so that queries
+                // resolve the row to this instance and saves include its changes, as if it had been tracked all along).
+                handle.Scope.SetPendingItem(item, original, key, _attachPending);
+            }
+
             try
             {
                 var running = processor.ProcessAsync(item, context, token);
@@ -123,9 +144,9 @@ internal sealed class ItemInvoker<TEntity>
                     result = await running.ConfigureAwait(false);
                 }
 
-                if (original is not null && _rows!.Changed(item, original))
+                if (handle.Scope.TakePendingItem() && _rows!.Changed(item, original!))
                 {
-                    TrackChanges(db, item, original, key);
+                    TrackChanges(db, item, original!, key);
                 }
 
                 if ((original is null || handle.Scope.TrackedEntities) && db.ChangeTracker.HasChanges())
@@ -189,8 +210,10 @@ internal sealed class ItemInvoker<TEntity>
         return new ItemAttempt(key, default, failure, touched, Stopped: false, TimedOut: false, Abandoned: false, Reason: reason);
     }
 
+    private void AttachPending(ItemScope scope) => TrackChanges(scope.Context, (TEntity)scope.PendingItem!, (TEntity)scope.PendingOriginal!, scope.PendingKey);
+
     /// <summary>
-    /// An untracked item its processor changed: attached with its claimed values as the originals, so that the changed
+    /// An untracked item its processor changed (or is about to use the session): attached with its claimed values as the originals, so that the changed
     /// properties are saved. If the processor attached it itself, its originals are set the same way; if the session
     /// tracks another instance of the same row (the processor loaded it), the item's changes are applied to that one.
     /// </summary>

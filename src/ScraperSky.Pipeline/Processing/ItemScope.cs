@@ -51,6 +51,44 @@ internal sealed class ItemScope
     /// </summary>
     public bool Abandoned { get; set; }
 
+    /// <summary>An untracked claimed item, attached at the processor's first command or save (null once attached or done).</summary>
+    public object? PendingItem { get; private set; }
+
+    /// <summary>The pending item as claimed: its original values when attached.</summary>
+    public object? PendingOriginal { get; private set; }
+
+    /// <summary>The pending item's key.</summary>
+    public object? PendingKey { get; private set; }
+
+    private Action<ItemScope>? _attachPending;
+
+    /// <summary>Registers the untracked item and how to attach it.</summary>
+    public void SetPendingItem(object item, object original, object? key, Action<ItemScope> attach)
+    {
+        PendingItem = item;
+        PendingOriginal = original;
+        PendingKey = key;
+        _attachPending = attach;
+    }
+
+    /// <summary>Attaches the pending item now (the processor is about to use the session); does nothing if there is none.</summary>
+    public void AttachPendingItem()
+    {
+        if (PendingItem is not null && _attachPending is { } attach)
+        {
+            attach(this);
+            PendingItem = null;
+        }
+    }
+
+    /// <summary>Ends the pending state; true if the item was never attached (it is still untracked).</summary>
+    public bool TakePendingItem()
+    {
+        var pending = PendingItem is not null;
+        PendingItem = null;
+        return pending;
+    }
+
     /// <summary>Enters a scope for the current asynchronous flow; dispose the returned handle to leave it.</summary>
     public static Handle Enter(DbContext context, string workflowName, ItemIsolation isolation)
     {

@@ -88,6 +88,10 @@ internal sealed class AtomicBatch<TEntity>
                 outcomes.Add(key, WorkflowSql.ErrorKind, reason);
             }
 
+            // One context serves every item of the batch: same workflow, job, session and attempt (1). The item scope is
+            // installed once for the batch's session and re-entered by each item.
+            var context = new StatusItemContext(_definition.Name, jobId, db, attempt: 1);
+            ItemScope.Install(db, _definition.Name, ItemIsolation.Savepoint);
             var snoozedWithoutNextAttempt = false;
             List<object?>? alone = null;
             using var deadline = new ItemDeadline(Time, abort);
@@ -109,7 +113,6 @@ internal sealed class AtomicBatch<TEntity>
                     continue;
                 }
 
-                var context = new StatusItemContext(_definition.Name, jobId, db, attempt: 1);
                 var itemStarted = Stopwatch.GetTimestamp();
                 ItemAttempt attempt;
                 using (var itemActivity = _telemetry.StartItem(jobId, key))

@@ -70,7 +70,7 @@ internal sealed class ItemInvoker<TEntity>
     /// host's abort (lease mode: its session is its own), or only on the abort (atomic batch: the batch's transaction
     /// is shared, so a timed-out processor is waited for).</param>
     /// <param name="abort">The host's abort signal.</param>
-    public async Task<ItemAttempt> InvokeAsync(
+    public async ValueTask<ItemAttempt> InvokeAsync(
         DbContext db, IStatusItemProcessor<TEntity> processor, TEntity item, TEntity? original, object? key, StatusItemContext context,
         ItemDeadline deadline, TimeSpan timeout, ItemIsolation isolation, AbandonPolicy abandon, CancellationToken abort)
     {
@@ -96,7 +96,7 @@ internal sealed class ItemInvoker<TEntity>
         }
     }
 
-    private async Task<ItemAttempt> InvokeAsync(
+    private async ValueTask<ItemAttempt> InvokeAsync(
         DbContext db, IStatusItemProcessor<TEntity> processor, TEntity item, TEntity? original, object? key, StatusItemContext context,
         ItemDeadline deadline, CancellationToken token, TimeSpan timeout, ItemIsolation isolation, AbandonPolicy abandon, CancellationToken abort)
     {

@@ -21,7 +21,11 @@ internal sealed class ItemScope
         Isolation = isolation;
     }
 
-    public static ItemScope? Current => CurrentScope.Value;
+    /// <summary>Gets the scope of the item running on the current flow, if any.</summary>
+    public static ItemScope? Current => CurrentScope.Value is { Active: true } scope ? scope : null;
+
+    /// <summary>Whether an item is running in this scope (an installed scope is idle between items).</summary>
+    public bool Active { get; private set; }
 
     public DbContext Context { get; }
 
@@ -89,22 +93,66 @@ internal sealed class ItemScope
         return pending;
     }
 
-    /// <summary>Enters a scope for the current asynchronous flow; dispose the returned handle to leave it.</summary>
+    /// <summary>
+    /// Installs an idle scope for a session on the current flow, for the items run on it one after another: call it in
+    /// the method that runs them (the value lives as long as that method), so that each item costs no change of the
+    /// flow's execution context.
+    /// </summary>
+    public static void Install(DbContext context, string workflowName, ItemIsolation isolation)
+        => CurrentScope.Value = new ItemScope(context, workflowName, isolation);
+
+    /// <summary>Enters a scope for the current asynchronous flow (the installed one, if any); dispose the returned handle to leave it.</summary>
     public static Handle Enter(DbContext context, string workflowName, ItemIsolation isolation)
     {
-        var scope = new ItemScope(context, workflowName, isolation);
+        if (CurrentScope.Value is { Active: false, Abandoned: false } installed && ReferenceEquals(installed.Context, context) && installed.Isolation == isolation)
+        {
+            installed.TouchedDatabase = false;
+            installed.TrackedEntities = false;
+            installed.BackendProcessId = null;
+            installed.Active = true;
+            return new Handle(installed, owned: false);
+        }
+
+        var scope = new ItemScope(context, workflowName, isolation) { Active = true };
         CurrentScope.Value = scope;
-        return new Handle(scope);
+        return new Handle(scope, owned: true);
     }
 
     /// <summary>Restores the flow to "no item running" (the loop's own commands pass the guard).</summary>
     internal readonly struct Handle : IDisposable
     {
-        public Handle(ItemScope scope) => Scope = scope;
+        private readonly bool _owned;
+
+        public Handle(ItemScope scope, bool owned)
+        {
+            Scope = scope;
+            _owned = owned;
+        }
 
         public ItemScope Scope { get; }
 
-        public void Dispose() => CurrentScope.Value = null;
+        public void Dispose()
+        {
+            Scope.PendingItem = null;
+            Scope.PendingOriginal = null;
+            Scope.PendingKey = null;
+            if (Scope.Abandoned)
+            {
+                // The abandoned processor's flow still sees the scope, active, and every command it sends is refused.
+                if (_owned)
+                {
+                    CurrentScope.Value = null;
+                }
+
+                return;
+            }
+
+            Scope.Active = false;
+            if (_owned)
+            {
+                CurrentScope.Value = null;
+            }
+        }
     }
 }
 

@@ -121,7 +121,13 @@ internal sealed class LeaseBatch<TEntity>
 
                 try
                 {
-                    lane ??= OpenLane(work.Abort);
+                    if (lane is null)
+                    {
+                        lane = OpenLane(work.Abort);
+
+                        // The lane's items re-enter one scope installed on this flow for the lane's session.
+                        ItemScope.Install(lane.Db, _definition.Name, ItemIsolation.OwnTransaction);
+                    }
                 }
                 catch (Exception ex) when (!work.Abort.IsCancellationRequested)
                 {

@@ -73,13 +73,14 @@ public class LoopBenchmarks
     {
         var outcomes = new OutcomeBatch(_keys.CreateArray(_items.Length));
         using var deadline = new ItemDeadline(TimeProvider.System, CancellationToken.None);
+        var context = new StatusItemContext(LibraryWorker.WorkflowName, LibraryWorker.WorkflowName, _db, attempt: 1);
+        ItemScope.Install(_db, LibraryWorker.WorkflowName, ItemIsolation.Savepoint);
         for (var i = 0; i < _items.Length; i++)
         {
             var item = _items[i];
             // The claim keeps a snapshot of every row it reads (the materialiser's copy, made while reading).
             var original = _rows.Snapshot(item);
             var key = _keys.Read(item);
-            var context = new StatusItemContext(LibraryWorker.WorkflowName, LibraryWorker.WorkflowName, _db, attempt: 1);
             var started = Stopwatch.GetTimestamp();
             ItemAttempt attempt;
             using (var activity = _telemetry.StartItem(LibraryWorker.WorkflowName, key))

@@ -1,20 +1,23 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using ScraperSky.Pipeline.Benchmarks.Suite;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 using ScraperSky.Pipeline.Claiming;
+using ScraperSky.Pipeline.Diagnostics;
 using ScraperSky.Pipeline.Processing;
 
 namespace ScraperSky.Pipeline.Benchmarks.Micro;
 
 /// <summary>
-/// The in-process hot path of the atomic-batch loop without the database: what <c>RunJobLoop</c> does around each
-/// claimed item and each batch, built from the library's own internal types. The database round trips are measured
-/// by the drain; this measures the CPU and allocations the loop adds on top of them.
+/// The in-process hot path of the atomic-batch loop without the database: what <c>AtomicBatch</c> does around each
+/// claimed item and each batch, with the library's own internal types — the claim's snapshot of each row, the
+/// <c>ItemInvoker</c> (item scope, deadline, processor, change check), telemetry, the outcome policy and the outcome
+/// batch. The database round trips are measured by the drain; this measures the CPU and allocations the loop adds.
 /// </summary>
 /// <remarks>
-/// <see cref="ProcessBatch"/> mirrors <c>RunJobLoop.RunAtomicBatchAsync</c>/<c>ProcessItemAsync</c> step by step for
-/// an item that does not touch the database (attach, item scope, context, processor, change detection, clear, key,
-/// outcome); keep it in step when the loop changes.
+/// <see cref="ProcessBatch"/> mirrors <c>AtomicBatch.RunAsync</c> step by step for an item that does not touch the
+/// database; keep it in step when the loop changes.
 /// </remarks>
 [MemoryDiagnoser]
 public class LoopBenchmarks
@@ -23,7 +26,11 @@ public class LoopBenchmarks
     private IServiceScope _scope = null!;
     private BenchDb _db = null!;
     private KeyReader<BenchDomain> _keys = null!;
+    private RowMaterializer<BenchDomain> _rows = null!;
+    private ItemInvoker<BenchDomain> _invoker = null!;
+    private WorkflowTelemetry _telemetry = null!;
     private BenchDomain[] _items = [];
+    private readonly StatusWorkflowOptions _options = new();
     private readonly NoopProcessor _processor = new();
 
     [Params(10, 100, 1000)]
@@ -34,13 +41,22 @@ public class LoopBenchmarks
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        // Never opened: attaching, change detection and clearing need the model, not a connection.
+        // Never opened: the item's path without a command needs the model, not a connection.
         services.AddDbContext<BenchDb>(o => BenchDb.Configure(o, "Host=127.0.0.1;Port=1;Username=unused"));
         LibraryWorker.AddWorkflow<NoopProcessor>(services, _ => { });
         _services = services.BuildServiceProvider();
         _scope = _services.CreateScope();
         _db = _scope.ServiceProvider.GetRequiredService<BenchDb>();
-        _keys = new KeyReader<BenchDomain>(LibrarySql.Definition);
+        var definition = LibrarySql.Definition;
+        _keys = new KeyReader<BenchDomain>(definition);
+        _rows = RowMaterializer<BenchDomain>.Create(_db.Model.FindEntityType(typeof(BenchDomain))!, definition.StoreObject);
+        if (_rows.Unsupported is { } why)
+        {
+            throw new InvalidOperationException("The benchmark entity should be read by the library's own reader: " + why);
+        }
+
+        _invoker = new ItemInvoker<BenchDomain>(definition, NullLogger.Instance, TimeProvider.System, _rows, _keys);
+        _telemetry = new WorkflowTelemetry(LibraryWorker.WorkflowName);
         _items = [.. Enumerable.Range(1, BatchSize).Select(i => new BenchDomain { Id = i, Domain = $"domain-{i}.example.com", Status = ProcessStatus.Queued })];
     }
 
@@ -56,22 +72,30 @@ public class LoopBenchmarks
     public async Task<int> ProcessBatch()
     {
         var outcomes = new OutcomeBatch(_keys.CreateArray(_items.Length));
-        foreach (var item in _items)
+        using var deadline = new ItemDeadline(TimeProvider.System, CancellationToken.None);
+        var context = new StatusItemContext(LibraryWorker.WorkflowName, LibraryWorker.WorkflowName, _db, attempt: 1);
+        ItemScope.Install(_db, LibraryWorker.WorkflowName, ItemIsolation.Savepoint);
+        for (var i = 0; i < _items.Length; i++)
         {
-            _db.Attach(item);
-            ItemResult result;
-            using (ItemScope.Enter(_db, LibraryWorker.WorkflowName, ItemIsolation.Savepoint))
+            var item = _items[i];
+            // The claim keeps a snapshot of every row it reads (the materialiser's copy, made while reading).
+            var original = _rows.Snapshot(item);
+            var key = _keys.Read(item);
+            var started = Stopwatch.GetTimestamp();
+            ItemAttempt attempt;
+            using (var activity = _telemetry.StartItem(LibraryWorker.WorkflowName, key))
             {
-                var context = new StatusItemContext(LibraryWorker.WorkflowName, LibraryWorker.WorkflowName, _db, attempt: 1);
-                result = await _processor.ProcessAsync(item, context, CancellationToken.None);
-                if (_db.ChangeTracker.HasChanges())
-                {
-                    throw new InvalidOperationException("The no-op processor changed nothing.");
-                }
+                attempt = await _invoker.InvokeAsync(_db, _processor, item, original, key, context, deadline, _options.ItemTimeout, ItemIsolation.Savepoint, AbandonPolicy.OnAbort, CancellationToken.None);
+                _telemetry.ItemProcessed(activity, attempt, started);
             }
 
-            _db.ChangeTracker.Clear();
-            outcomes.Add(_keys.Read(item), result.Kind == ItemResultKind.Completed ? Claiming.WorkflowSql.CompletedKind : Claiming.WorkflowSql.ErrorKind, result.Reason);
+            if (attempt.Touched)
+            {
+                throw new InvalidOperationException("The no-op processor used the session.");
+            }
+
+            var decision = OutcomePolicy.Decide(attempt, attemptNumber: 1, _options, countsAttempts: false, random: 0);
+            outcomes.Add(key, decision.Kind, decision.Reason, decision.Delay);
         }
 
         return outcomes.ToParameters().Length;

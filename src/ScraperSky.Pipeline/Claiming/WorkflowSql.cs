@@ -62,6 +62,9 @@ internal sealed class WorkflowSql
         }
 
         AtomicClaim = $"SELECT c.* FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED";
+        // The same claim with the claiming transaction's id as an extra last column (what the outcome statement is
+        // fenced by), so that reading it costs no round trip of its own.
+        AtomicClaimWithTransactionId = $"SELECT c.*, txid_current() AS {TransactionIdColumn} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED";
         AtomicClaimKeys = $"SELECT c.{key} FROM {d.Table} AS c WHERE {claimable} ORDER BY {d.OrderBy} LIMIT @{BatchSizeParameter} FOR UPDATE SKIP LOCKED";
         SelectOne = $"SELECT t.* FROM {d.Table} AS t WHERE t.{key} = @{KeyParameter}";
 
@@ -223,6 +226,12 @@ internal sealed class WorkflowSql
 
     /// <summary>Atomic-batch claim: locks up to <c>@batch_size</c> claimable rows, skipping rows others hold.</summary>
     public string AtomicClaim { get; }
+
+    /// <summary>The atomic claim with the claiming transaction's id as its last column (<see cref="TransactionIdColumn"/>).</summary>
+    public string AtomicClaimWithTransactionId { get; }
+
+    /// <summary>The name of the transaction-id column of <see cref="AtomicClaimWithTransactionId"/>.</summary>
+    public const string TransactionIdColumn = "scrapersky_claim_xid";
 
     /// <summary>The atomic claim reading keys only: the fallback when a claimed row cannot be materialised.</summary>
     public string AtomicClaimKeys { get; }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,18 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
         _logger = logger;
         Clock = clock;
         Sql = new WorkflowSql(definition);
+        Rows = RowMaterializer<TEntity>.Create((IEntityType)definition.KeyProperty.DeclaringType, definition.StoreObject);
+        if (Rows.Unsupported is { } reason)
+        {
+            Log.ClaimReadByEfCore(logger, definition.Name, reason);
+        }
     }
+
+    /// <summary>The workflow's own reader of claimed rows; when its <see cref="RowMaterializer{TEntity}.Unsupported"/> is set, claims use EF Core's query.</summary>
+    public RowMaterializer<TEntity> Rows { get; }
+
+    /// <summary>Whether claimed items come with snapshots and run untracked until their processor changes them.</summary>
+    private bool Snapshots => Rows.TracksLazily;
 
     public WorkflowSql Sql { get; }
 
@@ -42,9 +54,18 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
         return (scope, (DbContext)scope.ServiceProvider.GetRequiredService(_definition.Registration.ContextType));
     }
 
-    /// <summary>Atomic batch: locks up to <paramref name="batchSize"/> claimable rows in the session's open transaction and reads them.</summary>
+    /// <summary>
+    /// Atomic batch: locks up to <paramref name="batchSize"/> claimable rows in the session's open transaction and reads
+    /// them, with the transaction's id (<see cref="Claim{TEntity}.TransactionId"/>) when the workflow's row reader is used.
+    /// </summary>
     public async Task<Claim<TEntity>> ClaimAtomicAsync(DbContext db, int batchSize, CancellationToken cancellationToken)
     {
+        if (Rows.Unsupported is null)
+        {
+            // Rows that cannot be read come back unreadable from the reader itself; the transaction is untouched.
+            return await Rows.ReadAsync(db, Sql.AtomicClaimWithTransactionId, AtomicClaimParameters(batchSize), transactionIdColumn: true, Snapshots, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             var items = await db.Set<TEntity>()
@@ -67,6 +88,11 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
     /// <summary>Lease mode: marks up to <paramref name="batchSize"/> rows processing under <paramref name="token"/> (one short statement) and reads them.</summary>
     public async Task<Claim<TEntity>> ClaimLeaseAsync(DbContext db, int batchSize, TimeSpan lease, string token, CancellationToken cancellationToken)
     {
+        if (Rows.Unsupported is null)
+        {
+            return await Rows.ReadAsync(db, Sql.LeaseClaim!, LeaseClaimParameters(batchSize, lease, token), transactionIdColumn: false, Snapshots, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             var items = await db.Set<TEntity>()
@@ -110,6 +136,11 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
         if (_definition.Filter is { } filter)
         {
             parameters = [.. parameters, .. filter.CreateParameters()];
+        }
+
+        if (Rows.Unsupported is null)
+        {
+            return await Rows.ReadAsync(db, Sql.AtomicClaimOne, parameters, transactionIdColumn: false, Snapshots, cancellationToken).ConfigureAwait(false);
         }
 
         try

@@ -183,4 +183,7 @@ internal static partial class Log
 
     [LoggerMessage(4003, LogLevel.Warning, "Status workflow '{Workflow}': at least {Count} rows have status {Status}, which is not one of the workflow's four values (counted in a sample of {Sample} such rows; the table holds more); they are left untouched and never claimed.")]
     public static partial void UnknownStatusSampled(ILogger logger, string workflow, string status, long count, int sample);
+
+    [LoggerMessage(1021, LogLevel.Information, "Status workflow '{Workflow}': claimed rows are read through EF Core's query, which is slower than the workflow's own row reader, because {Reason}; items are tracked by the session from the start.")]
+    public static partial void ClaimReadByEfCore(ILogger logger, string workflow, string reason);
 }

@@ -80,7 +80,7 @@ internal sealed class AtomicBatch<TEntity>
 
             // The outcome statement is fenced by this transaction's id: it writes nothing if the transaction ended on
             // the way (a COMMIT sent around the session), and the loop then isolates the batch's rows.
-            var xid = await _store.TransactionIdAsync(db, abort).ConfigureAwait(false);
+            var xid = claim.TransactionId ?? await _store.TransactionIdAsync(db, abort).ConfigureAwait(false);
             var processor = (IStatusItemProcessor<TEntity>)scope.ServiceProvider.GetRequiredService(_definition.Registration.ProcessorType);
             var outcomes = new OutcomeBatch(_keys.CreateArray(claim.Items.Count + claim.Unreadable.Count));
             foreach (var (key, reason) in claim.Unreadable)
@@ -88,6 +88,10 @@ internal sealed class AtomicBatch<TEntity>
                 outcomes.Add(key, WorkflowSql.ErrorKind, reason);
             }
 
+            // One context serves every item of the batch: same workflow, job, session and attempt (1). The item scope is
+            // installed once for the batch's session and re-entered by each item.
+            var context = new StatusItemContext(_definition.Name, jobId, db, attempt: 1);
+            ItemScope.Install(db, _definition.Name, ItemIsolation.Savepoint);
             var snoozedWithoutNextAttempt = false;
             List<object?>? alone = null;
             using var deadline = new ItemDeadline(Time, abort);
@@ -109,12 +113,11 @@ internal sealed class AtomicBatch<TEntity>
                     continue;
                 }
 
-                var context = new StatusItemContext(_definition.Name, jobId, db, attempt: 1);
                 var itemStarted = Stopwatch.GetTimestamp();
                 ItemAttempt attempt;
                 using (var itemActivity = _telemetry.StartItem(jobId, key))
                 {
-                    attempt = await _invoker.InvokeAsync(db, processor, item, key, context, deadline, options.ItemTimeout, ItemIsolation.Savepoint, AbandonPolicy.OnAbort, abort).ConfigureAwait(false);
+                    attempt = await _invoker.InvokeAsync(db, processor, item, claim.Originals?[i], key, context, deadline, options.ItemTimeout, ItemIsolation.Savepoint, AbandonPolicy.OnAbort, abort).ConfigureAwait(false);
                     _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
                 }
 

@@ -138,7 +138,7 @@ internal sealed class AtomicIsolation<TEntity>
                 processorRan = true;
                 var started = Stopwatch.GetTimestamp();
                 using var activity = _telemetry.StartItem(jobId, key);
-                var attempt = await _invoker.InvokeAsync(db, processor, item, key, context, deadline, options.ItemTimeout, ItemIsolation.Savepoint, AbandonPolicy.OnAbort, abort).ConfigureAwait(false);
+                var attempt = await _invoker.InvokeAsync(db, processor, item, claim.Originals?[0], key, context, deadline, options.ItemTimeout, ItemIsolation.Savepoint, AbandonPolicy.OnAbort, abort).ConfigureAwait(false);
                 _telemetry.ItemProcessed(activity, attempt, started);
                 if (attempt.Abandoned)
                 {

@@ -86,7 +86,7 @@ internal sealed class LeaseBatch<TEntity>
 
         // Lanes: at most Parallelism items at once, each lane with one scope (session and processor) that serves its
         // items one after another, so a batch costs a handful of sessions rather than one per item.
-        var batch = new LaneWork(claim.Items, keys, options, jobId, token, ledger, stopping, abort);
+        var batch = new LaneWork(claim.Items, claim.Originals, keys, options, jobId, token, ledger, stopping, abort);
         var lanes = new Task[Math.Min(options.Parallelism, claim.Items.Count)];
         for (var lane = 0; lane < lanes.Length; lane++)
         {
@@ -121,7 +121,13 @@ internal sealed class LeaseBatch<TEntity>
 
                 try
                 {
-                    lane ??= OpenLane(work.Abort);
+                    if (lane is null)
+                    {
+                        lane = OpenLane(work.Abort);
+
+                        // The lane's items re-enter one scope installed on this flow for the lane's session.
+                        ItemScope.Install(lane.Db, _definition.Name, ItemIsolation.OwnTransaction);
+                    }
                 }
                 catch (Exception ex) when (!work.Abort.IsCancellationRequested)
                 {
@@ -132,7 +138,7 @@ internal sealed class LeaseBatch<TEntity>
                     continue;
                 }
 
-                if (!await RunItemAsync(lane, item, key, work).ConfigureAwait(false))
+                if (!await RunItemAsync(lane, item, work.Originals?[index], key, work).ConfigureAwait(false))
                 {
                     // The processor was left running on the lane's session: the lane carries on with a new one.
                     lane.Deadline.Dispose();
@@ -164,7 +170,7 @@ internal sealed class LeaseBatch<TEntity>
     }
 
     /// <summary>Runs one item on a lane; returns false when its processor was abandoned and still uses the lane's session.</summary>
-    private async Task<bool> RunItemAsync(Lane lane, TEntity item, object? key, LaneWork work)
+    private async Task<bool> RunItemAsync(Lane lane, TEntity item, TEntity? original, object? key, LaneWork work)
     {
         var db = lane.Db;
         var options = work.Options;
@@ -178,7 +184,7 @@ internal sealed class LeaseBatch<TEntity>
             };
             var itemStarted = Stopwatch.GetTimestamp();
             using var itemActivity = _telemetry.StartItem(work.JobId, key);
-            var attempt = await _invoker.InvokeAsync(db, lane.Processor, item, key, context, lane.Deadline, options.ItemTimeout, ItemIsolation.OwnTransaction, AbandonPolicy.OnTimeoutOrAbort, work.Abort).ConfigureAwait(false);
+            var attempt = await _invoker.InvokeAsync(db, lane.Processor, item, original, key, context, lane.Deadline, options.ItemTimeout, ItemIsolation.OwnTransaction, AbandonPolicy.OnTimeoutOrAbort, work.Abort).ConfigureAwait(false);
             _telemetry.ItemProcessed(itemActivity, attempt, itemStarted);
             var decision = OutcomePolicy.Decide(attempt, attemptNumber, options, countsAttempts: true, Random.Shared.NextDouble());
             if (attempt.Abandoned)
@@ -304,11 +310,13 @@ internal sealed class LeaseBatch<TEntity>
     private sealed record Lane(AsyncServiceScope Scope, DbContext Db, IStatusItemProcessor<TEntity> Processor, ItemDeadline Deadline);
 
     /// <summary>What the lanes of one batch share: the items, the next index to take, and where outcomes go.</summary>
-    private sealed class LaneWork(IReadOnlyList<TEntity> items, object?[] keys, StatusWorkflowOptions options, string jobId, string token, BatchLedger ledger, CancellationToken stopping, CancellationToken abort)
+    private sealed class LaneWork(IReadOnlyList<TEntity> items, IReadOnlyList<TEntity>? originals, object?[] keys, StatusWorkflowOptions options, string jobId, string token, BatchLedger ledger, CancellationToken stopping, CancellationToken abort)
     {
         private int _next = -1;
 
         public IReadOnlyList<TEntity> Items { get; } = items;
+
+        public IReadOnlyList<TEntity>? Originals { get; } = originals;
 
         public object?[] Keys { get; } = keys;
 

@@ -169,6 +169,10 @@ internal sealed class LoopTransactionGuard : IDbCommandInterceptor, IDbTransacti
         if (ItemScope.Current is { TouchedDatabase: false } scope && ReferenceEquals(scope.Context, eventData.Context))
         {
             scope.TouchedDatabase = true;
+
+            // An item running untracked is attached before the processor's first command, so that what the command
+            // reads resolves to the claimed instance, as it would if the item had been tracked from the start.
+            scope.AttachPendingItem();
             return scope;
         }
 

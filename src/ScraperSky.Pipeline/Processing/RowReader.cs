@@ -81,4 +81,11 @@ internal static class RowReader
 }
 
 /// <summary>The rows of one claim: those read, and the keys of those that could not be read, with the reason.</summary>
-internal sealed record Claim<TEntity>(IReadOnlyList<TEntity> Items, IReadOnlyList<(object? Key, string Reason)> Unreadable);
+internal sealed record Claim<TEntity>(IReadOnlyList<TEntity> Items, IReadOnlyList<(object? Key, string Reason)> Unreadable)
+{
+    /// <summary>A copy of each item as claimed (same order), when the items may run untracked; null when they are attached before their processors run.</summary>
+    public IReadOnlyList<TEntity>? Originals { get; init; }
+
+    /// <summary>The claiming transaction's id, when the claim statement returned it (atomic batch).</summary>
+    public long? TransactionId { get; init; }
+}

@@ -26,7 +26,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
         Store = new WorkflowStore<TEntity>(definition, new WorkflowClock(time, sqlClock), scopes, logger);
         Telemetry = new WorkflowTelemetry(definition.Name);
         var keys = new KeyReader<TEntity>(definition);
-        var invoker = new ItemInvoker<TEntity>(definition, logger, time);
+        var invoker = new ItemInvoker<TEntity>(definition, logger, time, Store.Rows, keys);
         var queuedAt = definition.UpdatedAtColumn is null
             ? null
             : KeyReader<TEntity>.TimestampGetter(definition.OptionalColumns.Single(c => c.Column == definition.UpdatedAtColumn).Property);

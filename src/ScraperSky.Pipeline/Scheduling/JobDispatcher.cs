@@ -123,4 +123,41 @@ internal sealed class JobDispatcher(object gate, Func<bool> isRunning, JobClock 
         reporter.Ended(job, result, transition);
         return new JobRuns.RunEnd(released, cleanup is null ? null : () => reporter.CleanUpAsync(job, cleanup, CancellationToken.None));
     }
+
+    /// <summary>
+    /// Starts a manual run now; under the lock. At the job's maximum of instances it does not start: returns
+    /// <see langword="null"/> and the skipped run, for the caller to report outside the lock.
+    /// </summary>
+    public Task<JobRunResult>? StartManual(ScheduledJob job, out JobRunResult? skipped)
+    {
+        var now = clock.Now;
+        if (job.Running >= job.Schedule.MaxInstances)
+        {
+            skipped = JobRuns.NotStarted(job, JobRunOutcome.Skipped, now, now);
+            return null;
+        }
+
+        skipped = null;
+        var completion = new TaskCompletionSource<JobRunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        runs.Start(job, [now], completion);
+        return completion.Task;
+    }
+
+    /// <summary>Runs, one after another, the cleanup of every job whose cleanup has not run yet (the scheduler stopped).</summary>
+    public async Task CleanUpAsync(IReadOnlyList<ScheduledJob> jobs, CancellationToken cancellationToken)
+    {
+        List<(ScheduledJob Job, Func<CancellationToken, Task>? Cleanup)> cleanups;
+        lock (gate)
+        {
+            cleanups = jobs.Select(job => (job, job.TakeCleanup())).ToList();
+        }
+
+        foreach (var (job, cleanup) in cleanups)
+        {
+            if (cleanup is not null)
+            {
+                await reporter.CleanUpAsync(job, cleanup, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 }

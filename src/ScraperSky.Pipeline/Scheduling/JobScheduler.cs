@@ -166,17 +166,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         _stopRequested.TrySetResult();
         await _runs.StopAsync(inFlight, cancellationToken).ConfigureAwait(false);
 
-        List<(ScheduledJob Job, Func<CancellationToken, Task> Cleanup)> cleanups;
-        lock (_gate)
-        {
-            cleanups = _order.Select(job => (job, job.TakeCleanup()!)).Where(c => c.Item2 is not null).ToList();
-        }
-
-        foreach (var (job, cleanup) in cleanups)
-        {
-            await _reporter.CleanUpAsync(job, cleanup, cancellationToken).ConfigureAwait(false);
-        }
-
+        await _dispatcher.CleanUpAsync(_order, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _state = State.Stopped;
@@ -205,8 +195,8 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
     public async Task<JobRunResult> RunNowAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
-        TaskCompletionSource<JobRunResult>? completion = null;
-        JobRunResult? skipped = null;
+        Task<JobRunResult>? run;
+        JobRunResult? skipped;
         ScheduledJob job;
         lock (_gate)
         {
@@ -222,16 +212,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
                     $"Cannot run job '{jobId}' now: it failed {job.ConsecutiveFailures} times in a row and has stopped (OnRepeatedFailure = Stop); restart the host to run it again.");
             }
 
-            var now = _clock.Now;
-            if (job.Running >= job.Schedule.MaxInstances)
-            {
-                skipped = JobRuns.NotStarted(job, JobRunOutcome.Skipped, now, now);
-            }
-            else
-            {
-                completion = new TaskCompletionSource<JobRunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _runs.Start(job, [now], completion);
-            }
+            run = _dispatcher.StartManual(job, out skipped);
         }
 
         if (skipped is not null)
@@ -240,7 +221,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
             return skipped;
         }
 
-        return await completion!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await run!.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public void Pause(string jobId)

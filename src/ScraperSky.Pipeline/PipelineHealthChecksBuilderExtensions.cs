@@ -10,9 +10,10 @@ public static class PipelineHealthChecksBuilderExtensions
     public const string DefaultName = "scrapersky-pipeline";
 
     /// <summary>
-    /// Adds one health check reporting every scheduled job (status workflows included) and every pipeline service, with
-    /// their state, last result, consecutive failures and next run in its data: unhealthy when a job is backing off after
-    /// repeated failures (a database that is down) or a service has faulted, degraded when something failed lately or is paused.
+    /// Adds one health check reporting every scheduled job (status workflows and scheduled services included), with its
+    /// state, last result, consecutive failures and next run in its data: unhealthy when a job is backing off after
+    /// repeated failures (a database that is down) or has stopped after them (<see cref="ScraperSky.Pipeline.ScheduledJobState.Faulted"/>),
+    /// degraded when a job failed lately or is paused.
     /// </summary>
     /// <param name="builder">The health checks builder.</param>
     /// <param name="name">The check's name.</param>

@@ -1,8 +1,9 @@
 namespace ScraperSky.Pipeline;
 
 /// <summary>
-/// The schedule of a job added with <c>AddScheduledJob</c>: the seeds' APScheduler <c>add_job</c> arguments, with
-/// safer defaults. Invalid values are rejected when the job is added, with a message naming the job and the setting.
+/// The schedule and failure policy of a job added with <c>AddScheduledJob</c> or <c>AddScheduledService</c>: the seeds'
+/// APScheduler <c>add_job</c> arguments, with safer defaults. Invalid values are rejected with an
+/// <see cref="ArgumentException"/> when the job is added, with a message naming the job and the setting.
 /// </summary>
 public sealed class ScheduledJobOptions
 {
@@ -21,7 +22,7 @@ public sealed class ScheduledJobOptions
     /// <summary>The default number of runs of one job that may be in progress at once: 1.</summary>
     public const int DefaultMaxInstances = 1;
 
-    /// <summary>The default number of failed runs in a row after which a job backs off: 3.</summary>
+    /// <summary>The default number of failed runs in a row after which <see cref="OnRepeatedFailure"/> applies: 3.</summary>
     public const int DefaultMaxConsecutiveFailures = 3;
 
     /// <summary>Gets or sets the time between the scheduled starts of two runs; the first run is due when the scheduler starts.</summary>
@@ -49,11 +50,24 @@ public sealed class ScheduledJobOptions
     public bool ReplaceExisting { get; set; }
 
     /// <summary>
-    /// Gets or sets how many runs in a row may fail before the job backs off: it then reports unhealthy and waits longer
-    /// between runs (the delay doubles from <see cref="Interval"/> up to <see cref="FailureBackoff"/>) until a run succeeds.
+    /// Gets or sets how many runs in a row may fail before <see cref="OnRepeatedFailure"/> applies: the job then backs off
+    /// (the delay doubles from <see cref="Interval"/> up to <see cref="FailureBackoff"/> until a run succeeds) or stops
+    /// as <see cref="ScheduledJobState.Faulted"/>; either way it reports unhealthy.
     /// </summary>
     /// <value>Default <see cref="DefaultMaxConsecutiveFailures"/>; at least 1.</value>
     public int MaxConsecutiveFailures { get; set; } = DefaultMaxConsecutiveFailures;
+
+    /// <summary>Gets or sets what the job does once <see cref="MaxConsecutiveFailures"/> runs in a row have failed: back off and keep trying, or stop.</summary>
+    /// <value>Default <see cref="RepeatedFailureAction.BackOff"/>.</value>
+    public RepeatedFailureAction OnRepeatedFailure { get; set; } = RepeatedFailureAction.BackOff;
+
+    /// <summary>
+    /// Gets or sets how soon a failed run is tried again while fewer than <see cref="MaxConsecutiveFailures"/> runs in a
+    /// row have failed (the seeds' <c>retry_delay_seconds</c>); the retry does not move the job's interval grid, and the
+    /// next point of the grid still runs if it comes sooner.
+    /// </summary>
+    /// <value>Default <see langword="null"/>: the next point of the interval. Otherwise more than zero, at most one day.</value>
+    public TimeSpan? RetryDelay { get; set; }
 
     /// <summary>Gets or sets the longest delay between runs while the job backs off.</summary>
     /// <value>Default <see cref="DefaultFailureBackoff"/>; more than zero, at most one day.</value>

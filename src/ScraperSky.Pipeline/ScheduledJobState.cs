@@ -9,7 +9,10 @@ public enum ScheduledJobState
     /// <summary>At least one run is in progress.</summary>
     Running,
 
-    /// <summary>Its last runs failed <c>MaxConsecutiveFailures</c> times in a row; it runs again after a longer delay until one succeeds.</summary>
+    /// <summary>
+    /// Its last runs failed <c>MaxConsecutiveFailures</c> times in a row (<see cref="RepeatedFailureAction.BackOff"/>); it
+    /// runs again after a longer delay until one succeeds. Reported unhealthy.
+    /// </summary>
     BackingOff,
 
     /// <summary>Paused: no scheduled runs start until it is resumed (runs in progress finish).</summary>
@@ -17,4 +20,10 @@ public enum ScheduledJobState
 
     /// <summary>The scheduler has stopped; no run starts any more.</summary>
     Stopped,
+
+    /// <summary>
+    /// Its last runs failed <c>MaxConsecutiveFailures</c> times in a row (<see cref="RepeatedFailureAction.Stop"/>): no run
+    /// starts any more, not even a manual one, until the host restarts. Reported unhealthy.
+    /// </summary>
+    Faulted,
 }

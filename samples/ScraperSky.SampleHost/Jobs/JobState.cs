@@ -6,6 +6,9 @@ namespace ScraperSky.SampleHost.Jobs;
 /// </summary>
 public enum JobState
 {
+    /// <summary>Runs failed too often in a row and the job stopped for good (<c>OnRepeatedFailure = Stop</c>) until the host restarts.</summary>
+    Faulted,
+
     /// <summary>A run failed too often in a row; the scheduler waits longer between runs until one succeeds.</summary>
     BackingOff,
 

@@ -107,6 +107,7 @@ public sealed class SchedulerJobControl(
         ScheduledJobState.Running => JobState.Running,
         ScheduledJobState.BackingOff => JobState.BackingOff,
         ScheduledJobState.Paused => JobState.Paused,
+        ScheduledJobState.Faulted => JobState.Faulted,
         _ => JobState.Stopped,
     };
 }

@@ -55,6 +55,12 @@ internal static partial class Log
     [LoggerMessage(2014, LogLevel.Warning, "Job scheduler: the host's shutdown timeout passed with {Running} run(s) still in progress; they were told to abort.")]
     public static partial void SchedulerShutdownTimedOut(ILogger logger, int running);
 
+    [LoggerMessage(2015, LogLevel.Error, "Job '{JobId}' ({Description}) failed {Failures} times in a row and has stopped (OnRepeatedFailure = Stop); it reports unhealthy until the host restarts.")]
+    public static partial void JobFaulted(ILogger logger, string jobId, string description, int failures);
+
+    [LoggerMessage(2016, LogLevel.Information, "Job '{JobId}' is retried in {RetryDelay}, at {NextRun:O}.")]
+    public static partial void JobRetrying(ILogger logger, string jobId, TimeSpan retryDelay, DateTimeOffset nextRun);
+
     [LoggerMessage(2100, LogLevel.Information, "Status workflow '{Workflow}' settings (environment prefix {Prefix}): {Settings}")]
     public static partial void WorkflowSettings(ILogger logger, string workflow, string prefix, string settings);
 
@@ -70,33 +76,19 @@ internal static partial class Log
     [LoggerMessage(2104, LogLevel.Warning, "Configuration section {Section} names no status workflow: it matches none of {Workflows}; it is ignored.")]
     public static partial void ConfigurationSectionMatchesNoWorkflow(ILogger logger, string section, string workflows);
 
-    // Service lifecycle (3xxx): PipelineService.
-    [LoggerMessage(3000, LogLevel.Information, "Pipeline service '{Service}' started; it updates every {Interval}.")]
-    public static partial void ServiceStarted(ILogger logger, string service, TimeSpan interval);
+    // Lifecycle (3xxx): scheduled services and the once-only hooks of jobs. 3001-3004 and 3008 are retired (a service's
+    // updates, pauses and recoveries are its job's: 2002, 2005-2008, 2015, 2016).
+    [LoggerMessage(3000, LogLevel.Information, "Scheduled service '{JobId}' configured; it updates every {Interval}.")]
+    public static partial void ServiceConfigured(ILogger logger, string jobId, TimeSpan interval);
 
-    [LoggerMessage(3001, LogLevel.Warning, "Pipeline service '{Service}': update failed ({Failures} of {MaxFailures} in a row); retrying in {RetryDelay}.")]
-    public static partial void ServiceUpdateFailed(ILogger logger, Exception exception, string service, int failures, int maxFailures, TimeSpan retryDelay);
+    [LoggerMessage(3005, LogLevel.Information, "Job '{JobId}' ({Description}) cleaned up.")]
+    public static partial void JobCleanedUp(ILogger logger, string jobId, string description);
 
-    [LoggerMessage(3002, LogLevel.Error, "Pipeline service '{Service}' faulted after {Failures} failed updates in a row; it has stopped and reports unhealthy.")]
-    public static partial void ServiceFaulted(ILogger logger, Exception exception, string service, int failures);
+    [LoggerMessage(3006, LogLevel.Error, "Job '{JobId}' ({Description}): cleanup failed.")]
+    public static partial void JobCleanupFailed(ILogger logger, Exception exception, string jobId, string description);
 
-    [LoggerMessage(3003, LogLevel.Information, "Pipeline service '{Service}' paused.")]
-    public static partial void ServicePaused(ILogger logger, string service);
-
-    [LoggerMessage(3004, LogLevel.Information, "Pipeline service '{Service}' resumed.")]
-    public static partial void ServiceResumed(ILogger logger, string service);
-
-    [LoggerMessage(3005, LogLevel.Information, "Pipeline service '{Service}' stopped.")]
-    public static partial void ServiceStopped(ILogger logger, string service);
-
-    [LoggerMessage(3006, LogLevel.Error, "Pipeline service '{Service}': cleanup failed.")]
-    public static partial void ServiceCleanupFailed(ILogger logger, Exception exception, string service);
-
-    [LoggerMessage(3007, LogLevel.Error, "Pipeline service '{Service}': configuration failed; the service is faulted.")]
-    public static partial void ServiceConfigureFailed(ILogger logger, Exception exception, string service);
-
-    [LoggerMessage(3008, LogLevel.Information, "Pipeline service '{Service}' recovered after {Failures} failed updates.")]
-    public static partial void ServiceRecovered(ILogger logger, string service, int failures);
+    [LoggerMessage(3007, LogLevel.Error, "Scheduled service '{JobId}': configuration failed; the host does not start.")]
+    public static partial void ServiceConfigureFailed(ILogger logger, Exception exception, string jobId);
 
     [LoggerMessage(1000, LogLevel.Information, "Status workflow '{Workflow}' started: table {Table}, status column {StatusColumn} stored as {StatusStorage}, batch size {BatchSize}, interval {Interval}.")]
     public static partial void WorkflowStarted(ILogger logger, string workflow, string table, string statusColumn, string statusStorage, int batchSize, TimeSpan interval);

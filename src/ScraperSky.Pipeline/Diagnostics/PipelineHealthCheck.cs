@@ -6,8 +6,8 @@ using ScraperSky.Pipeline.Scheduling;
 namespace ScraperSky.Pipeline.Diagnostics;
 
 /// <summary>
-/// Reports every scheduled job (status workflows included) and every pipeline service: unhealthy when a job backs off
-/// after repeated failures or a service has faulted; degraded when something failed lately or is paused.
+/// Reports every scheduled job (status workflows and scheduled services included): unhealthy when a job backs off or has
+/// stopped after repeated failures; degraded when it failed lately or is paused.
 /// </summary>
 internal sealed class PipelineHealthCheck(IServiceProvider services) : IHealthCheck
 {
@@ -38,6 +38,9 @@ internal sealed class PipelineHealthCheck(IServiceProvider services) : IHealthCh
 
             switch (job.State)
             {
+                case ScheduledJobState.Faulted:
+                    Note(HealthStatus.Unhealthy, $"job '{job.JobId}' has stopped after {job.ConsecutiveFailures} failed runs in a row ({job.LastResult?.Exception?.Message})");
+                    break;
                 case ScheduledJobState.BackingOff:
                     Note(HealthStatus.Unhealthy, $"job '{job.JobId}' is backing off after {job.ConsecutiveFailures} failed runs in a row");
                     break;
@@ -50,33 +53,7 @@ internal sealed class PipelineHealthCheck(IServiceProvider services) : IHealthCh
             }
         }
 
-        var pipelineServices = services.GetServices<PipelineService>().ToList();
-        foreach (var service in pipelineServices)
-        {
-            var state = service.State;
-            data["service:" + service.Name] = new Dictionary<string, object?>(StringComparer.Ordinal)
-            {
-                ["state"] = state.ToString(),
-                ["consecutiveFailures"] = service.ConsecutiveFailures,
-                ["lastError"] = service.LastError?.Message,
-                ["interval"] = service.Interval.ToString("c", CultureInfo.InvariantCulture),
-            };
-
-            if (state == PipelineServiceState.Faulted)
-            {
-                Note(HealthStatus.Unhealthy, $"service '{service.Name}' has faulted ({service.LastError?.Message})");
-            }
-            else if (state == PipelineServiceState.Paused)
-            {
-                Note(HealthStatus.Degraded, $"service '{service.Name}' is paused");
-            }
-            else if (service.ConsecutiveFailures > 0)
-            {
-                Note(HealthStatus.Degraded, $"service '{service.Name}' failed its last {service.ConsecutiveFailures} update(s)");
-            }
-        }
-
-        var summary = $"{jobs.Count} job(s), {pipelineServices.Count} service(s)";
+        var summary = $"{jobs.Count} job(s)";
         var description = problems.Count == 0 ? summary + ": all healthy." : $"{summary}: {string.Join("; ", problems)}.";
         return Task.FromResult(new HealthCheckResult(worst, description, data: data));
     }

@@ -5,4 +5,13 @@ namespace ScraperSky.Pipeline.Scheduling;
 /// <param name="Schedule">The validated schedule.</param>
 /// <param name="Execute">Runs the job once; returns the item count.</param>
 /// <param name="Description">The job for a person: <c>scheduled job 'x'</c> or <c>status workflow 'y'</c>.</param>
-internal sealed record JobDefinition(string Id, JobSchedule Schedule, Func<ScheduledJobContext, Task<int>> Execute, string Description);
+/// <param name="Cleanup">
+/// Runs once when the job stops for good (it faulted, or the scheduler stopped), after its runs ended; its token is
+/// the host's shutdown timeout. <see langword="null"/> for none.
+/// </param>
+internal sealed record JobDefinition(
+    string Id,
+    JobSchedule Schedule,
+    Func<ScheduledJobContext, Task<int>> Execute,
+    string Description,
+    Func<CancellationToken, Task>? Cleanup = null);

@@ -8,10 +8,12 @@ internal sealed record JobSchedule(
     bool Coalesce,
     TimeSpan StartJitter,
     int MaxConsecutiveFailures,
-    TimeSpan FailureBackoff)
+    TimeSpan FailureBackoff,
+    RepeatedFailureAction OnRepeatedFailure = RepeatedFailureAction.BackOff,
+    TimeSpan? RetryDelay = null)
 {
     public static JobSchedule From(ScheduledJobOptions o)
-        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff);
+        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff, o.OnRepeatedFailure, o.RetryDelay);
 
     public static JobSchedule From(StatusWorkflowOptions o)
         => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff);

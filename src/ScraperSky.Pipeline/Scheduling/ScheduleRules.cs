@@ -40,5 +40,15 @@ internal static class ScheduleRules
         {
             yield return (nameof(s.FailureBackoff), "must be more than zero and at most one day", s.FailureBackoff);
         }
+
+        if (!Enum.IsDefined(s.OnRepeatedFailure))
+        {
+            yield return (nameof(s.OnRepeatedFailure), $"must be {nameof(RepeatedFailureAction.BackOff)} or {nameof(RepeatedFailureAction.Stop)}", s.OnRepeatedFailure);
+        }
+
+        if (s.RetryDelay is { } retry && (retry <= TimeSpan.Zero || retry > MaxInterval))
+        {
+            yield return (nameof(s.RetryDelay), "must be null, or more than zero and at most one day", retry);
+        }
     }
 }

@@ -18,7 +18,7 @@ internal sealed class ScheduledJob(JobDefinition definition)
     /// <summary>When the next run is due: <see cref="NextNominal"/> plus jitter, or the end of a back-off.</summary>
     public DateTimeOffset NextRun { get; set; }
 
-    /// <summary>When a wake-up run is due (a notification asked for one before <see cref="NextRun"/>), or null.</summary>
+    /// <summary>When a run off the grid is due (a wake-up, or a retry after a failure) before <see cref="NextRun"/>, or null.</summary>
     public DateTimeOffset? WakeRun { get; set; }
 
     /// <summary>Whether a wake-up arrived while the job ran at its maximum of instances: run again when one ends.</summary>
@@ -38,5 +38,40 @@ internal sealed class ScheduledJob(JobDefinition definition)
 
     public JobRunResult? LastResult { get; set; }
 
-    public bool BackingOff => ConsecutiveFailures >= Schedule.MaxConsecutiveFailures;
+    /// <summary>Whether the job stopped for good after repeated failures (<see cref="RepeatedFailureAction.Stop"/>).</summary>
+    public bool Faulted { get; set; }
+
+    /// <summary>Whether the definition's cleanup has been started (it runs once).</summary>
+    public bool CleanupStarted { get; set; }
+
+    public bool BackingOff => !Faulted
+        && Schedule.OnRepeatedFailure == RepeatedFailureAction.BackOff
+        && ConsecutiveFailures >= Schedule.MaxConsecutiveFailures;
+
+    /// <summary>Whether scheduled runs, wake-ups and retries may start now (the scheduler itself must be running too).</summary>
+    public bool Schedulable => !Paused && !Faulted;
+
+    /// <summary>Takes the cleanup, once: the caller runs it.</summary>
+    public Func<CancellationToken, Task>? TakeCleanup()
+    {
+        if (CleanupStarted || Definition.Cleanup is null)
+        {
+            return null;
+        }
+
+        CleanupStarted = true;
+        return Definition.Cleanup;
+    }
+
+    public ScheduledJobInfo Snapshot(bool schedulerRunning, bool schedulerStopped)
+    {
+        var state = schedulerStopped ? ScheduledJobState.Stopped
+            : Faulted ? ScheduledJobState.Faulted
+            : Paused ? ScheduledJobState.Paused
+            : BackingOff ? ScheduledJobState.BackingOff
+            : Running > 0 ? ScheduledJobState.Running
+            : ScheduledJobState.Scheduled;
+        DateTimeOffset? next = schedulerRunning && Schedulable ? NextRun : null;
+        return new ScheduledJobInfo(Id, state, Schedule.Interval, Schedule.MaxInstances, Running, ConsecutiveFailures, next, LastResult);
+    }
 }

@@ -8,49 +8,54 @@ using ScraperSky.Pipeline.Tests.Lifecycle;
 
 namespace ScraperSky.Pipeline.Tests.Diagnostics;
 
-/// <summary>The pipeline health check: one entry with every job and service (issue 3).</summary>
+/// <summary>The pipeline health check: one entry with every job, scheduled services included (issue 3; Public API v1, item 3).</summary>
 public sealed class PipelineHealthCheckTests
 {
     private readonly FakeTimeProvider _time = new();
-    private readonly Signals<JobRunResult> _executed = new();
+    private readonly Signals<JobRunResult> _ended = new();
 
     [Fact]
     public async Task CheckHealthAsync_AllWell_HealthyWithEveryJobAndServiceInData()
     {
-        using var host = await StartAsync(new PipelineServiceOptions { Name = "Counter" });
+        using var host = await StartAsync(_ => { });
 
         var entry = await CheckAsync(host);
 
         entry.Status.Should().Be(HealthStatus.Healthy);
-        entry.Description.Should().Be("1 job(s), 1 service(s): all healthy.");
+        entry.Description.Should().Be("2 job(s): all healthy.");
         var job = (IDictionary<string, object?>)entry.Data["job:cleanup"];
         job["state"].Should().Be("Scheduled");
         job["lastResult"].Should().Be("Succeeded");
         job["consecutiveFailures"].Should().Be(0);
         job["nextRun"].Should().Be((_time.GetUtcNow() + TimeSpan.FromMinutes(1)).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        ((IDictionary<string, object?>)entry.Data["service:Counter"])["state"].Should().Be("Running");
+        ((IDictionary<string, object?>)entry.Data["job:counter"])["lastResult"].Should().Be("Succeeded");
         await host.StopAsync();
     }
 
     [Fact]
-    public async Task CheckHealthAsync_ServiceFaulted_Unhealthy()
+    public async Task CheckHealthAsync_ServiceStoppedAfterRepeatedFailures_Unhealthy()
     {
-        using var host = await StartAsync(new PipelineServiceOptions { Name = "Counter", MaxConsecutiveFailures = 1 }, failService: true);
-        var service = host.Services.GetRequiredService<PipelineServiceTests.CounterService>();
-        await service.Reached(PipelineServiceState.Faulted).WaitAsync(Signals<int>.Ceiling);
+        using var host = await StartAsync(
+            o =>
+            {
+                o.MaxConsecutiveFailures = 1;
+                o.OnRepeatedFailure = RepeatedFailureAction.Stop;
+            },
+            failService: true);
+        await host.Services.GetRequiredService<ScheduledServiceTests.CounterService>().Cleanups.NextAsync();
 
         var entry = await CheckAsync(host);
 
         entry.Status.Should().Be(HealthStatus.Unhealthy);
-        entry.Description.Should().Contain("service 'Counter' has faulted (update 1 failed)");
-        ((IDictionary<string, object?>)entry.Data["service:Counter"])["state"].Should().Be("Faulted");
+        entry.Description.Should().Contain("job 'counter' has stopped after 1 failed runs in a row (update 1 failed)");
+        ((IDictionary<string, object?>)entry.Data["job:counter"])["state"].Should().Be("Faulted");
         await host.StopAsync();
     }
 
     [Fact]
     public async Task CheckHealthAsync_JobPaused_Degraded()
     {
-        using var host = await StartAsync(new PipelineServiceOptions { Name = "Counter" });
+        using var host = await StartAsync(_ => { });
         host.Services.GetRequiredService<IJobScheduler>().Pause("cleanup");
 
         var entry = await CheckAsync(host);
@@ -63,21 +68,22 @@ public sealed class PipelineHealthCheckTests
     private static async Task<HealthReportEntry> CheckAsync(IHost host)
         => (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries[PipelineHealthChecksBuilderExtensions.DefaultName];
 
-    private async Task<IHost> StartAsync(PipelineServiceOptions serviceOptions, bool failService = false)
+    private async Task<IHost> StartAsync(Action<ScheduledJobOptions> service, bool failService = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.Services.AddSingleton(serviceOptions);
-        builder.Services.AddPipelineService<PipelineServiceTests.CounterService>();
+        builder.Services.AddScheduledService<ScheduledServiceTests.CounterService>("counter", service);
         builder.Services.AddScheduledJob("cleanup", _ => Task.FromResult(1), o => o.Interval = TimeSpan.FromMinutes(1));
         builder.Services.AddHealthChecks().AddPipelineChecks();
         var host = builder.Build();
-        host.Services.GetRequiredService<PipelineServiceTests.CounterService>().FailNext = failService ? int.MaxValue : 0;
-        host.Services.GetRequiredService<IJobScheduler>().JobExecuted += (_, r) => _executed.Post(r);
+        host.Services.GetRequiredService<ScheduledServiceTests.CounterService>().FailNext = failService ? int.MaxValue : 0;
+        var scheduler = host.Services.GetRequiredService<IJobScheduler>();
+        scheduler.JobExecuted += (_, r) => _ended.Post(r);
+        scheduler.JobFailed += (_, r) => _ended.Post(r);
         await host.StartAsync();
-        await _executed.NextAsync();
-        await host.Services.GetRequiredService<PipelineServiceTests.CounterService>().Updates.NextAsync();
+        var first = new[] { (await _ended.NextAsync()).JobId, (await _ended.NextAsync()).JobId };
+        first.Should().BeEquivalentTo("cleanup", "counter");
         return host;
     }
 }

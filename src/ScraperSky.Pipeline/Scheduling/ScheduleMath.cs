@@ -1,0 +1,89 @@
+namespace ScraperSky.Pipeline.Scheduling;
+
+/// <summary>
+/// The arithmetic of a job's interval grid, free of state and clocks: start jitter, the grid point a resumed job
+/// continues at, and which runs of a tick are due, missed or coalesced.
+/// </summary>
+internal static class ScheduleMath
+{
+    /// <summary>The random delay added to one scheduled start: a fraction of the start jitter (none without jitter).</summary>
+    /// <param name="schedule">The job's schedule.</param>
+    /// <param name="fraction">Draws a fraction in [0, 1); only called when the job has a start jitter.</param>
+    public static TimeSpan Jitter(JobSchedule schedule, Func<double> fraction)
+        => schedule.StartJitter <= TimeSpan.Zero
+            ? TimeSpan.Zero
+            : TimeSpan.FromTicks((long)(schedule.StartJitter.Ticks * Math.Clamp(fraction(), 0d, 1d)));
+
+    /// <summary>
+    /// The first point of the grid through <paramref name="nominal"/> that is not before <paramref name="now"/>: where a
+    /// resumed job continues, like APScheduler's resume, so that its runs stay where they were.
+    /// </summary>
+    public static DateTimeOffset NextGridPoint(DateTimeOffset nominal, DateTimeOffset now, TimeSpan interval)
+    {
+        if (nominal >= now)
+        {
+            return nominal;
+        }
+
+        var steps = (now - nominal).Ticks / interval.Ticks;
+        nominal += TimeSpan.FromTicks(interval.Ticks * steps);
+        return nominal < now ? nominal + interval : nominal;
+    }
+
+    /// <summary>
+    /// Works out a tick of the job's timer at <paramref name="now"/>, when its run due at <paramref name="due"/> (the grid
+    /// point <paramref name="nominal"/> plus jitter) has come: further grid points that also fell due (the process
+    /// stalled, or the clock jumped), which of them run and which are missed (older than the misfire grace time, at most
+    /// <paramref name="maxMissedListed"/> listed), coalesced into one when the job coalesces.
+    /// </summary>
+    public static TickPlan Plan(JobSchedule s, DateTimeOffset due, DateTimeOffset nominal, DateTimeOffset now, int maxMissedListed)
+    {
+        var extra = now - nominal >= s.Interval ? (now - nominal).Ticks / s.Interval.Ticks : 0;
+        DateTimeOffset At(long k) => k == 0 ? due : nominal + TimeSpan.FromTicks(s.Interval.Ticks * k);
+
+        var runs = new List<DateTimeOffset>();
+        var missed = new List<DateTimeOffset>();
+        var missedCount = 0L;
+        if (s.Coalesce)
+        {
+            // All the due runs become one: the latest, unless even that one is too late.
+            var latest = At(extra);
+            if (now - latest > s.MisfireGraceTime)
+            {
+                missed.Add(latest);
+                missedCount = 1;
+            }
+            else
+            {
+                runs.Add(latest);
+            }
+        }
+        else
+        {
+            for (var k = 0L; k <= extra; k++)
+            {
+                var at = At(k);
+                if (now - at <= s.MisfireGraceTime)
+                {
+                    runs.Add(at);
+                    continue;
+                }
+
+                missedCount++;
+                if (missed.Count < maxMissedListed)
+                {
+                    missed.Add(at);
+                }
+            }
+        }
+
+        return new TickPlan(runs, missed, missedCount, nominal + TimeSpan.FromTicks(s.Interval.Ticks * (extra + 1)));
+    }
+
+    /// <summary>What a tick does.</summary>
+    /// <param name="Runs">The scheduled times of the runs to start, in order (one instance runs them one after another).</param>
+    /// <param name="Missed">The scheduled times of missed runs to report (the first ones, when there are many).</param>
+    /// <param name="MissedCount">How many runs were missed in all.</param>
+    /// <param name="NextNominal">The grid point of the next run.</param>
+    public sealed record TickPlan(IReadOnlyList<DateTimeOffset> Runs, IReadOnlyList<DateTimeOffset> Missed, long MissedCount, DateTimeOffset NextNominal);
+}

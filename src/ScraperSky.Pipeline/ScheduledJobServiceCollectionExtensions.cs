@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using ScraperSky.Pipeline;
+using ScraperSky.Pipeline.Diagnostics;
 using ScraperSky.Pipeline.Lifecycle;
 using ScraperSky.Pipeline.Scheduling;
 
@@ -85,6 +86,8 @@ public static class ScheduledJobServiceCollectionExtensions
     internal static IServiceCollection AddJobScheduler(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<PipelineTelemetry>();
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<IJobScheduler>(static sp => sp.GetRequiredService<JobScheduler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobSchedulerHostedService>());

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using ScraperSky.Pipeline;
 using ScraperSky.Pipeline.Configuration;
 using ScraperSky.Pipeline.Definition;
+using ScraperSky.Pipeline.Diagnostics;
 using ScraperSky.Pipeline.Hosting;
 using ScraperSky.Pipeline.Processing;
 using ScraperSky.Pipeline.Scheduling;
@@ -56,6 +57,7 @@ public static class StatusWorkflowServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>(),
+            sp.GetRequiredService<PipelineTelemetry>(),
             sp.GetService<SqlClock>()));
 
         // Code configures first; the workflow's configuration section and then the environment section of its prefix

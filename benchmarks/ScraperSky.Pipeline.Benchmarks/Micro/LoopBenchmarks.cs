@@ -56,7 +56,7 @@ public class LoopBenchmarks
         }
 
         _invoker = new ItemInvoker<BenchDomain>(definition, NullLogger.Instance, TimeProvider.System, _rows, _keys);
-        _telemetry = new WorkflowTelemetry(LibraryWorker.WorkflowName);
+        _telemetry = new WorkflowTelemetry(PipelineTelemetry.Standalone(), LibraryWorker.WorkflowName);
         _items = [.. Enumerable.Range(1, BatchSize).Select(i => new BenchDomain { Id = i, Domain = $"domain-{i}.example.com", Status = ProcessStatus.Queued })];
     }
 

@@ -4,10 +4,10 @@ using ScraperSky.Pipeline.Processing;
 namespace ScraperSky.Pipeline.Diagnostics;
 
 /// <summary>
-/// One workflow's view of <see cref="PipelineTelemetry"/>: spans per claim, item and outcome write, tagged with the
+/// One workflow's view of its container's <see cref="PipelineTelemetry"/>: spans per claim, item and outcome write, tagged with the
 /// workflow, job id, batch size and item id; counters and histograms tagged with the workflow only.
 /// </summary>
-internal sealed class WorkflowTelemetry(string workflow)
+internal sealed class WorkflowTelemetry(PipelineTelemetry telemetry, string workflow)
 {
     private readonly KeyValuePair<string, object?> _workflowTag = PipelineTelemetry.Workflow(workflow);
 
@@ -23,17 +23,17 @@ internal sealed class WorkflowTelemetry(string workflow)
     public void Claimed(Activity? activity, int count, long startTimestamp)
     {
         activity?.SetTag(PipelineDiagnostics.ItemCountTag, count);
-        PipelineTelemetry.ClaimDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, _workflowTag);
+        telemetry.ClaimDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, _workflowTag);
         if (count > 0)
         {
-            PipelineTelemetry.Claimed.Add(count, _workflowTag);
+            telemetry.Claimed.Add(count, _workflowTag);
         }
     }
 
     /// <summary>Records, for each claimed item whose queued time is known, how long it waited in the queue.</summary>
     public void QueueLag<TEntity>(IReadOnlyList<TEntity> items, Func<TEntity, DateTimeOffset?>? queuedAt, DateTimeOffset now)
     {
-        if (queuedAt is null || !PipelineTelemetry.QueueLag.Enabled)
+        if (queuedAt is null || !telemetry.QueueLag.Enabled)
         {
             return;
         }
@@ -42,7 +42,7 @@ internal sealed class WorkflowTelemetry(string workflow)
         {
             if (queuedAt(item) is { } queued && now >= queued)
             {
-                PipelineTelemetry.QueueLag.Record((now - queued).TotalSeconds, _workflowTag);
+                telemetry.QueueLag.Record((now - queued).TotalSeconds, _workflowTag);
             }
         }
     }
@@ -71,7 +71,7 @@ internal sealed class WorkflowTelemetry(string workflow)
                 _ => "snoozed",
             },
         };
-        PipelineTelemetry.ProcessingDuration.Record(
+        telemetry.ProcessingDuration.Record(
             Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds,
             _workflowTag,
             new KeyValuePair<string, object?>(PipelineDiagnostics.OutcomeTag, outcome));
@@ -102,13 +102,13 @@ internal sealed class WorkflowTelemetry(string workflow)
     /// <summary>Counts a batch's outcomes once they are committed.</summary>
     public void Outcomes(WorkflowRunResult batch)
     {
-        Add(PipelineTelemetry.Completed, batch.Completed);
-        Add(PipelineTelemetry.Failed, batch.Failed);
-        Add(PipelineTelemetry.Retried, batch.Retried);
-        Add(PipelineTelemetry.Lost, batch.Lost);
+        Add(telemetry.Completed, batch.Completed);
+        Add(telemetry.Failed, batch.Failed);
+        Add(telemetry.Retried, batch.Retried);
+        Add(telemetry.Lost, batch.Lost);
     }
 
-    public void Rescued(int count) => Add(PipelineTelemetry.Rescued, count);
+    public void Rescued(int count) => Add(telemetry.Rescued, count);
 
     private void Add(System.Diagnostics.Metrics.Counter<long> counter, int value)
     {

@@ -60,14 +60,16 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<StatusWorkflowOptions> _options;
     private readonly SqlClock? _sqlClock;
+    private readonly PipelineTelemetry _telemetry;
     private WorkflowDefinition? _definition;
     private RunJobLoop<TEntity>? _loop;
     private volatile bool _schemaChecked;
     private QueueDepthSource? _queueDepth;
 
-    public StatusWorkflow(StatusWorkflowRegistration registration, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IOptionsMonitor<StatusWorkflowOptions> options, SqlClock? sqlClock = null)
+    public StatusWorkflow(StatusWorkflowRegistration registration, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IOptionsMonitor<StatusWorkflowOptions> options, PipelineTelemetry telemetry, SqlClock? sqlClock = null)
         : base(registration)
     {
+        _telemetry = telemetry;
         _sqlClock = sqlClock;
         _scopes = scopes;
         _logger = loggers.CreateLogger("ScraperSky.Pipeline.StatusWorkflow");
@@ -99,10 +101,10 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
             throw WorkflowDefinitionResolver.Misconfigured(Registration, "UseProcessor", $"processor '{Registration.ProcessorType.Name}' could not be resolved.");
         }
 
-        _loop = new RunJobLoop<TEntity>(definition, _scopes, _logger, _time, () => _options.Get(Name), _sqlClock);
+        _loop = new RunJobLoop<TEntity>(definition, _scopes, _logger, _time, () => _options.Get(Name), _telemetry, _sqlClock);
         _definition = definition;
         _queueDepth = new QueueDepthSource(CountQueuedAsync, () => _options.Get(Name).Interval, _time);
-        PipelineTelemetry.RegisterQueueDepth(Name, _queueDepth);
+        _telemetry.RegisterQueueDepth(Name, _queueDepth);
     }
 
     /// <summary>Gets the workflow's queue-depth gauge source; available after <see cref="Resolve"/>.</summary>
@@ -117,7 +119,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
         _loop?.Dispose();
         if (_queueDepth is not null)
         {
-            PipelineTelemetry.UnregisterQueueDepth(Name, _queueDepth);
+            _telemetry.UnregisterQueueDepth(Name, _queueDepth);
         }
     }
 

@@ -20,11 +20,11 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
     private readonly LeaseKeeper<TEntity>? _keeper;
     private readonly LeaseCompleter<TEntity>? _completer;
 
-    public RunJobLoop(WorkflowDefinition definition, IServiceScopeFactory scopes, ILogger logger, TimeProvider time, Func<StatusWorkflowOptions> options, SqlClock? sqlClock = null)
+    public RunJobLoop(WorkflowDefinition definition, IServiceScopeFactory scopes, ILogger logger, TimeProvider time, Func<StatusWorkflowOptions> options, PipelineTelemetry telemetry, SqlClock? sqlClock = null)
     {
         _scopes = scopes;
         Store = new WorkflowStore<TEntity>(definition, new WorkflowClock(time, sqlClock), scopes, logger);
-        Telemetry = new WorkflowTelemetry(definition.Name);
+        Telemetry = new WorkflowTelemetry(telemetry, definition.Name);
         var keys = new KeyReader<TEntity>(definition);
         var invoker = new ItemInvoker<TEntity>(definition, logger, time, Store.Rows, keys);
         var queuedAt = definition.UpdatedAtColumn is null

@@ -7,7 +7,7 @@ namespace ScraperSky.Pipeline.Scheduling;
 /// Tells the world what became of each run: the scheduler's events (a subscriber's exception is logged and ignored),
 /// its log events and its counters. Called outside the scheduler's lock.
 /// </summary>
-internal sealed class JobReporter(object sender, ILogger logger)
+internal sealed class JobReporter(object sender, ILogger logger, PipelineTelemetry telemetry)
 {
     public event EventHandler<JobRunResult>? Executed;
 
@@ -22,7 +22,7 @@ internal sealed class JobReporter(object sender, ILogger logger)
     {
         if (result.Outcome is JobRunOutcome.Succeeded or JobRunOutcome.Failed)
         {
-            PipelineTelemetry.SchedulerRuns.Add(
+            telemetry.SchedulerRuns.Add(
                 1,
                 new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, job.Id),
                 new KeyValuePair<string, object?>(PipelineDiagnostics.OutcomeTag, result.Outcome == JobRunOutcome.Succeeded ? "succeeded" : "failed"));
@@ -67,7 +67,7 @@ internal sealed class JobReporter(object sender, ILogger logger)
     {
         if (missedCount > 0)
         {
-            PipelineTelemetry.SchedulerMisses.Add(missedCount, new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, job.Id));
+            telemetry.SchedulerMisses.Add(missedCount, new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, job.Id));
         }
 
         if (missed.Count == 0)
@@ -88,7 +88,7 @@ internal sealed class JobReporter(object sender, ILogger logger)
     /// </summary>
     public void RunSkipped(JobRunResult result, int maxInstances, bool absorbed = false)
     {
-        (absorbed ? PipelineTelemetry.SchedulerAbsorbed : PipelineTelemetry.SchedulerSkips).Add(1, new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, result.JobId));
+        (absorbed ? telemetry.SchedulerAbsorbed : telemetry.SchedulerSkips).Add(1, new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, result.JobId));
         Log.JobSkipped(logger, result.JobId, result.ScheduledTime, maxInstances);
         Raise(Skipped, nameof(IJobScheduler.JobSkipped), result);
     }

@@ -24,10 +24,10 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private State _state;
 
-    public JobScheduler(TimeProvider time, IServiceScopeFactory scopes, ILogger<JobScheduler> logger)
+    public JobScheduler(TimeProvider time, IServiceScopeFactory scopes, ILogger<JobScheduler> logger, PipelineTelemetry? telemetry = null)
     {
         _logger = logger;
-        _reporter = new JobReporter(this, logger);
+        _reporter = new JobReporter(this, logger, telemetry ?? PipelineTelemetry.Standalone());
         _clock = new JobClock(time, job => _dispatcher!.OnTick(job));
         _runs = new JobRuns(time, scopes, _gate, (job, result, last) => _dispatcher!.RunEnded(job, result, last), logger);
         _dispatcher = new JobDispatcher(_gate, () => _state == State.Running, _clock, _runs, _reporter);

@@ -28,7 +28,7 @@ internal static class WorkerApp
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<CallLog>();
         builder.Services.AddDbContext<ChaosDb>(o => ChaosDb.Configure(o, settings.ConnectionString));
-        builder.Services.AddStatusWorkflow<LeaseItem, ChaosStatus>("chaos_lease", w => w
+        builder.Services.AddStatusWorkflow<LeaseItem, ChaosStatus>("chaos_lease")
             .UseDbContext<ChaosDb>()
             .Status(x => x.Status, ChaosStatus.Queued, ChaosStatus.Processing, ChaosStatus.Completed, ChaosStatus.Error)
             .ErrorText(x => x.Error)
@@ -48,12 +48,12 @@ internal static class WorkerApp
                 o.MaxAttempts = settings.MaxAttempts;
                 o.RetryDelay = TimeSpan.FromMilliseconds(200);
                 o.MaxRetryDelay = TimeSpan.FromSeconds(2);
-            }));
+            });
 
         // Several atomic loops in one process compete for the same table, as several hosts would (SKIP LOCKED).
         for (var loop = 1; loop <= settings.AtomicLoops; loop++)
         {
-            builder.Services.AddStatusWorkflow<AtomicItem, ChaosStatus>("chaos_atomic_" + loop.ToString(CultureInfo.InvariantCulture), w => w
+            builder.Services.AddStatusWorkflow<AtomicItem, ChaosStatus>("chaos_atomic_" + loop.ToString(CultureInfo.InvariantCulture))
                 .UseDbContext<ChaosDb>()
                 .Status(x => x.Status, ChaosStatus.Queued, ChaosStatus.Processing, ChaosStatus.Completed, ChaosStatus.Error)
                 .ErrorText(x => x.Error)
@@ -64,7 +64,7 @@ internal static class WorkerApp
                     o.Interval = settings.Interval;
                     // An atomic item that times out ends as error: give a busy machine plenty of room.
                     o.ItemTimeout = TimeSpan.FromSeconds(30);
-                }));
+                });
         }
 
         using var host = builder.Build();

@@ -9,10 +9,10 @@ public sealed class StatusWorkflowBuilderTests
     [Fact]
     public void Status_TwoValuesEqual_ThrowsNamingWorkflowAndRoles()
     {
-        var act = () => new ServiceCollection().AddStatusWorkflow<WorkItem, JobStatus>("domains", w => w
+        var act = () => new ServiceCollection().AddStatusWorkflow<WorkItem, JobStatus>("domains")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Completed)
-            .UseProcessor<ScriptedProcessor>());
+            .UseProcessor<ScriptedProcessor>();
 
         act.Should().Throw<ArgumentException>()
             .WithMessage("Status workflow 'domains' is misconfigured (Status): the completed and error values are both 'Completed'*");
@@ -21,8 +21,8 @@ public sealed class StatusWorkflowBuilderTests
     [Fact]
     public void Status_NotAPropertyAccess_Throws()
     {
-        var act = () => new ServiceCollection().AddStatusWorkflow<WorkItem, JobStatus>("domains", w => w
-            .Status(x => (JobStatus)(int)x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error));
+        var act = () => new ServiceCollection().AddStatusWorkflow<WorkItem, JobStatus>("domains")
+            .Status(x => (JobStatus)(int)x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error);
 
         act.Should().Throw<ArgumentException>().WithMessage("Status workflow 'domains': * must be a direct property access*");
     }
@@ -30,9 +30,9 @@ public sealed class StatusWorkflowBuilderTests
     [Fact]
     public void AddStatusWorkflow_ProcessorMissing_ThrowsNamingTheCall()
     {
-        var act = () => new ServiceCollection().AddStatusWorkflow<WorkItem, JobStatus>("domains", w => w
+        var act = () => new ServiceCollection().AddStatusWorkflow<WorkItem, JobStatus>("domains")
             .UseDbContext<EnumWorkDb>()
-            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error));
+            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error);
 
         act.Should().Throw<InvalidOperationException>().WithMessage("Status workflow 'domains' is misconfigured: call UseProcessor<TProcessor>()*");
     }
@@ -65,8 +65,8 @@ public sealed class StatusWorkflowBuilderTests
     }
 
     private static void Register(IServiceCollection services, string name)
-        => services.AddStatusWorkflow<WorkItem, JobStatus>(name, w => w
+        => services.AddStatusWorkflow<WorkItem, JobStatus>(name)
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .UseProcessor<ScriptedProcessor>());
+            .UseProcessor<ScriptedProcessor>();
 }

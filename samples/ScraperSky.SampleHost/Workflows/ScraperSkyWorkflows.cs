@@ -116,7 +116,7 @@ public static class ScraperSkyWorkflows
         where TEntity : class
         where TProcessor : class, IStatusItemProcessor<TEntity>
     {
-        services.AddStatusWorkflow<TEntity, TStatus>(name, w => w
+        services.AddStatusWorkflow<TEntity, TStatus>(name)
             .UseDbContext<ScraperSkyDb>()
             .Status(status, queued, processing, completed, error)
             .ErrorText(errorText)
@@ -125,7 +125,7 @@ public static class ScraperSkyWorkflows
             .UpdatedAt(lease.UpdatedAt)
             .UseProcessor<TProcessor>()
             .EnvironmentPrefix(environmentPrefix)
-            .Configure(o => ApplyDefaults(o, interval)));
+            .Configure(o => ApplyDefaults(o, interval));
 
         return new WorkflowEntry(name, typeof(TEntity), ((MemberExpression)status.Body).Member.Name, Label(queued), Label(processing), Label(completed), Label(error));
     }

@@ -18,10 +18,10 @@ public sealed class StatusWorkflowOptionsSetupTests
         var options = Options(
             env: new() { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" },
             config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" },
-            code: o => o.BatchSize = 20);
+            code: o => o.Batch.Size = 20);
 
-        options.BatchSize.Should().Be(40);
-        Source(nameof(options.BatchSize), options, env: new() { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" }, config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" })
+        options.Batch.Size.Should().Be(40);
+        Source(nameof(options.Batch.Size), options, env: new() { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" }, config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" })
             .ToString().Should().Be("environment DOMAIN_SCHEDULER_BATCH_SIZE");
     }
 
@@ -35,7 +35,7 @@ public sealed class StatusWorkflowOptionsSetupTests
 
         var options = Options(configuration);
 
-        options.Interval.Should().Be(TimeSpan.FromSeconds(30));
+        options.Schedule.Interval.Should().Be(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public sealed class StatusWorkflowOptionsSetupTests
     {
         var options = Options(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" }).Build());
 
-        options.BatchSize.Should().Be(StatusWorkflowOptions.DefaultBatchSize, "only AddStatusWorkflowEnvironmentVariables maps the seeds' variables");
+        options.Batch.Size.Should().Be(StatusWorkflowBatchOptions.DefaultSize, "only AddStatusWorkflowEnvironmentVariables maps the seeds' variables");
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class StatusWorkflowOptionsSetupTests
     {
         var options = Options(config: new() { ["ScraperSky:Workflows:domain:BatchSise"] = "30" });
 
-        options.BatchSize.Should().Be(StatusWorkflowOptions.DefaultBatchSize);
+        options.Batch.Size.Should().Be(StatusWorkflowBatchOptions.DefaultSize);
     }
 
     [Fact]
@@ -59,22 +59,22 @@ public sealed class StatusWorkflowOptionsSetupTests
     {
         var options = Options(
             config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30", ["ScraperSky:Workflows:domain:Interval"] = "00:00:45" },
-            code: o => o.BatchSize = 20);
+            code: o => o.Batch.Size = 20);
 
-        options.BatchSize.Should().Be(30);
-        options.Interval.Should().Be(TimeSpan.FromSeconds(45));
-        Source(nameof(options.BatchSize), options, config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" })
+        options.Batch.Size.Should().Be(30);
+        options.Schedule.Interval.Should().Be(TimeSpan.FromSeconds(45));
+        Source(nameof(options.Batch.Size), options, config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" })
             .ToString().Should().Be("configuration ScraperSky:Workflows:domain:BatchSize");
     }
 
     [Fact]
     public void PostConfigure_CodeOnly_SourcesSayCodeOrDefault()
     {
-        var options = Options(code: o => o.MaxInstances = 2);
+        var options = Options(code: o => o.Schedule.MaxInstances = 2);
 
-        options.MaxInstances.Should().Be(2);
-        Source(nameof(options.MaxInstances), options).Should().Be(SettingSource.Code);
-        Source(nameof(options.BatchSize), options).Should().Be(SettingSource.Default);
+        options.Schedule.MaxInstances.Should().Be(2);
+        Source(nameof(options.Schedule.MaxInstances), options).Should().Be(SettingSource.Code);
+        Source(nameof(options.Batch.Size), options).Should().Be(SettingSource.Default);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class StatusWorkflowOptionsSetupTests
     {
         var options = Options(env: new() { ["PROCESS_PENDING_DOMAINS_SCHEDULER_INTERVAL_SECONDS"] = "15" }, name: "process_pending_domains", prefix: null);
 
-        options.Interval.Should().Be(TimeSpan.FromSeconds(15));
+        options.Schedule.Interval.Should().Be(TimeSpan.FromSeconds(15));
     }
 
     [Theory]
@@ -208,7 +208,7 @@ public sealed class StatusWorkflowOptionsSetupTests
     public void Validate_ValueTheBinderCannotRead_LaterValuesAreStillBound()
     {
         // MaxInstances comes after BatchSize: were the binder's first failure the end, the code's 0 would be reported.
-        var read = () => Options(config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "abc", ["ScraperSky:Workflows:domain:MaxInstances"] = "2" }, code: o => o.MaxInstances = 0);
+        var read = () => Options(config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "abc", ["ScraperSky:Workflows:domain:MaxInstances"] = "2" }, code: o => o.Schedule.MaxInstances = 0);
 
         read.Should().Throw<OptionsValidationException>().Which.Failures.Should()
             .Equal("Status workflow 'domain': ScraperSky:Workflows:domain:BatchSize=abc is not a whole number (for BatchSize).");
@@ -234,7 +234,7 @@ public sealed class StatusWorkflowOptionsSetupTests
     [Fact]
     public void Validate_BadValueInCode_NamesTheSettingAndValue()
     {
-        var read = () => Options(code: o => o.FailureBackoff = TimeSpan.Zero);
+        var read = () => Options(code: o => o.Schedule.FailureBackoff = TimeSpan.Zero);
 
         read.Should().Throw<OptionsValidationException>().Which.Failures.Should()
             .Contain("Status workflow 'domain': FailureBackoff must be more than zero and at most one day (was 00:00:00).");
@@ -281,20 +281,20 @@ public sealed class StatusWorkflowOptionsSetupTests
     }
 
     private static void AddWorkflow(ServiceCollection services, string name, string? prefix, Action<StatusWorkflowOptions>? code, bool lease = false)
-        => services.AddStatusWorkflow<LeaseItem, JobStatus>(name, w =>
+    {
+        var w = services.AddStatusWorkflow<LeaseItem, JobStatus>(name);
+        w.UseDbContext<LeaseWorkDb>()
+            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+            .UseProcessor<LeaseProcessor>()
+            .Configure(code ?? (_ => { }));
+        if (lease)
         {
-            w.UseDbContext<LeaseWorkDb>()
-                .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-                .UseProcessor<LeaseProcessor>()
-                .Configure(code ?? (_ => { }));
-            if (lease)
-            {
-                w.Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy);
-            }
+            w.Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy);
+        }
 
-            if (prefix is not null)
-            {
-                w.EnvironmentPrefix(prefix);
-            }
-        });
+        if (prefix is not null)
+        {
+            w.EnvironmentPrefix(prefix);
+        }
+    }
 }

@@ -80,14 +80,14 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
     private WorkflowHarness Harness(DoctorMode doctor, LogSignal logs)
         => WorkflowHarness.Create<EnumWorkDb>(
             db.ConnectionString,
-            services => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+            services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
                 .UseDbContext<EnumWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .UseProcessor<ScriptedProcessor>()
                 .Configure(o =>
                 {
-                    o.WakeUp = true;
+                    o.WakeUp.Enabled = true;
                     o.Doctor = doctor;
-                })),
+                }),
             logs: logs);
 }

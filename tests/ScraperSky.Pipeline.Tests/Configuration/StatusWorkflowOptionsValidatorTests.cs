@@ -16,18 +16,18 @@ public sealed class StatusWorkflowOptionsValidatorTests
     [Fact]
     public void Validate_RenewalIntervalOverAThirdOfTheLease_FailsNamingBoth()
         => Messages(o => { o.Lease.Duration = TimeSpan.FromSeconds(30); o.Lease.RenewalInterval = TimeSpan.FromSeconds(11); })
-            .Should().Contain(m => m.StartsWith("Status workflow 'work': LeaseRenewalInterval must be more than zero and at most a third of LeaseDuration (00:00:30)", StringComparison.Ordinal));
+            .Should().Contain(m => m.StartsWith("Status workflow 'work': Lease:RenewalInterval must be more than zero and at most a third of Lease:Duration (00:00:30)", StringComparison.Ordinal));
 
     [Fact]
     public void Validate_LeaseUnderOneSecond_FailsNamingLeaseDuration()
         => Messages(o => o.Lease.Duration = TimeSpan.FromMilliseconds(500))
-            .Should().Contain(m => m.StartsWith("Status workflow 'work': LeaseDuration must be at least one second", StringComparison.Ordinal));
+            .Should().Contain(m => m.StartsWith("Status workflow 'work': Lease:Duration must be at least one second", StringComparison.Ordinal));
 
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]
     public void Validate_MaxAttemptsNotPositive_FailsNamingMaxAttempts(int attempts)
-        => Messages(o => o.Retry.MaxAttempts = attempts).Should().Contain($"Status workflow 'work': MaxAttempts must be at least 1 (was {attempts}).");
+        => Messages(o => o.Retry.MaxAttempts = attempts).Should().Contain($"Status workflow 'work': Retry:MaxAttempts must be at least 1 (was {attempts}).");
 
     [Fact]
     public void Validate_ParallelismZero_FailsNamingParallelism()

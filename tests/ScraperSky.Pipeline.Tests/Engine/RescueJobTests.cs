@@ -5,7 +5,7 @@ namespace ScraperSky.Pipeline.Tests.Engine;
 
 /// <summary>
 /// Issue 11 (finished work is never thrown away): the lease rescuer is a scheduled job of its own per lease-mode
-/// workflow ("{jobId}:rescue", every LeaseDuration/4 within 1 s … 1 min), elected per workflow, so an expired lease is
+/// workflow ("{jobId}:rescue", every Lease:Duration/4 within 1 s … 1 min), elected per workflow, so an expired lease is
 /// returned to the queue — and processed — without waiting for the workflow's own interval. Two workflows share
 /// <c>lease_items</c>, split by tenant.
 /// </summary>

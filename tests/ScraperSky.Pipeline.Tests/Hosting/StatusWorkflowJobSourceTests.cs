@@ -97,8 +97,8 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
     }
 
     [Theory]
-    [InlineData(0, "BatchSize must be between 1 and 10000 (was 0)")]
-    [InlineData(10_001, "BatchSize must be between 1 and 10000 (was 10001)")]
+    [InlineData(0, "Batch:Size must be between 1 and 10000 (was 0)")]
+    [InlineData(10_001, "Batch:Size must be between 1 and 10000 (was 10001)")]
     public async Task StartAsync_BatchSizeOutOfRange_FailsNamingWorkflowAndSetting(int batchSize, string expected)
     {
         using var host = BuildHost<EnumWorkDb>(configure: o => o.Batch.Size = batchSize);
@@ -115,7 +115,7 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
 
         var start = () => host.StartAsync();
 
-        (await start.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*Status workflow 'work': Interval must be more than zero*");
+        (await start.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*Status workflow 'work': Schedule:Interval must be more than zero*");
     }
 
     [Fact]
@@ -209,10 +209,10 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
             b.Logging.AddProvider(logs);
             b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ScraperSky:Workflows:work:Interval"] = "00:00:30",
+                ["ScraperSky:Workflows:work:Schedule:Interval"] = "00:00:30",
                 ["ScraperSky:Workflows:work:MaxBatchesPerRn"] = "3",
-                ["ScraperSky:Workflows:wrok:BatchSize"] = "3",
-                ["ScraperSky:Workflows:work:WakeUpConnectionString"] = "Host=secret;Password=hunter2",
+                ["ScraperSky:Workflows:wrok:Batch:Size"] = "3",
+                ["ScraperSky:Workflows:work:WakeUp:ConnectionString"] = "Host=secret;Password=hunter2",
             });
             b.Configuration.AddStatusWorkflowEnvironmentVariables(env);
         });
@@ -222,15 +222,15 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
 
         logs.Messages(2100).Should().ContainSingle().Which.Should()
             .Contain("Status workflow 'work' settings (environment prefix WORK):")
-            .And.Contain("JobId=work (default)")
-            .And.Contain("BatchSize=5 (environment WORK_SCHEDULER_BATCH_SIZE)")
-            .And.Contain("MaxInstances=2 (code)")
-            .And.Contain("Interval=00:00:30 (configuration ScraperSky:Workflows:work:Interval)")
-            .And.Contain("MaxAttempts=5 (default)")
+            .And.Contain("Schedule:JobId=work (default)")
+            .And.Contain("Batch:Size=5 (environment WORK_SCHEDULER_BATCH_SIZE)")
+            .And.Contain("Schedule:MaxInstances=2 (code)")
+            .And.Contain("Schedule:Interval=00:00:30 (configuration ScraperSky:Workflows:work:Schedule:Interval)")
+            .And.Contain("Retry:MaxAttempts=5 (default)")
             .And.NotContain("hunter2");
         logs.Messages(2101).Should().ContainSingle().Which.Should().Contain("FOO_SCHEDULER_BATCH_SIZE").And.Contain("WORK");
         logs.Messages(2102).Should().ContainSingle().Which.Should().Contain("WORK_SCHEDULER_BATCHSIZE").And.Contain("'work'");
-        logs.Messages(2103).Should().ContainSingle().Which.Should().Contain("ScraperSky:Workflows:work:MaxBatchesPerRn").And.Contain("'work'").And.Contain("MaxBatchesPerRun");
+        logs.Messages(2103).Should().ContainSingle().Which.Should().Contain("ScraperSky:Workflows:work:MaxBatchesPerRn").And.Contain("'work'").And.Contain("Batch:MaxPerRun");
         logs.Messages(2104).Should().ContainSingle().Which.Should().Contain("ScraperSky:Workflows:wrok").And.Contain("work");
     }
 

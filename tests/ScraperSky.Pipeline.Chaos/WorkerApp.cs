@@ -38,16 +38,16 @@ internal static class WorkerApp
             .Configure(o =>
             {
                 o.Mode = ClaimMode.Lease;
-                o.BatchSize = settings.BatchSize;
+                o.Batch.Size = settings.BatchSize;
                 o.Parallelism = settings.LeaseParallelism;
-                o.Interval = settings.Interval;
-                o.LeaseDuration = settings.Lease;
-                o.LeaseRenewalInterval = settings.Lease / 10;
+                o.Schedule.Interval = settings.Interval;
+                o.Lease.Duration = settings.Lease;
+                o.Lease.RenewalInterval = settings.Lease / 10;
                 o.ItemTimeout = settings.ItemTimeout;
                 // Kills and restarts, not the processor, are what fails here: give items room to survive several.
-                o.MaxAttempts = settings.MaxAttempts;
-                o.RetryDelay = TimeSpan.FromMilliseconds(200);
-                o.MaxRetryDelay = TimeSpan.FromSeconds(2);
+                o.Retry.MaxAttempts = settings.MaxAttempts;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                o.Retry.MaxDelay = TimeSpan.FromSeconds(2);
             });
 
         // Several atomic loops in one process compete for the same table, as several hosts would (SKIP LOCKED).
@@ -60,8 +60,8 @@ internal static class WorkerApp
                 .UseProcessor<AtomicLedgerProcessor>()
                 .Configure(o =>
                 {
-                    o.BatchSize = settings.BatchSize;
-                    o.Interval = settings.Interval;
+                    o.Batch.Size = settings.BatchSize;
+                    o.Schedule.Interval = settings.Interval;
                     // An atomic item that times out ends as error: give a busy machine plenty of room.
                     o.ItemTimeout = TimeSpan.FromSeconds(30);
                 });

@@ -50,7 +50,7 @@ public sealed class StatusItemContext
     /// Extends this item's lease (a heartbeat for long items, lease mode only) to <paramref name="duration"/> from now,
     /// or to the workflow's lease duration. Extend before changing the item's own row.
     /// </summary>
-    /// <param name="duration">The new lease length from now; <see langword="null"/> for the workflow's <c>LeaseDuration</c>.</param>
+    /// <param name="duration">The new lease length from now; <see langword="null"/> for the workflow's <c>Lease:Duration</c>.</param>
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <returns><see langword="true"/> if the lease was extended; <see langword="false"/> if the claim is no longer this
     /// worker's (the lease expired and was rescued): stop working on the item, its outcome will be refused.</returns>
@@ -79,7 +79,7 @@ public sealed class StatusItemContext
     /// </param>
     /// <param name="workflowName">The <see cref="WorkflowName"/>; default <c>test</c>.</param>
     /// <param name="jobId">The <see cref="JobId"/>; <see langword="null"/> (the default) for <paramref name="workflowName"/>,
-    /// as the workflow loop does unless <see cref="StatusWorkflowOptions.JobId"/> is set.</param>
+    /// as the workflow loop does unless <see cref="StatusWorkflowScheduleOptions.JobId"/> is set.</param>
     /// <returns>The context.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="attempt"/> is less than 1.</exception>
     /// <exception cref="ArgumentException"><paramref name="workflowName"/> or <paramref name="jobId"/> is empty or white space.</exception>

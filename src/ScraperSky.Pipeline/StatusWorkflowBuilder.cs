@@ -1,25 +1,27 @@
 using System.Linq.Expressions;
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ScraperSky.Pipeline.Configuration;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Processing;
 
 namespace ScraperSky.Pipeline;
 
 /// <summary>
-/// Describes one status workflow inside <c>AddStatusWorkflow</c>: the session, the status property and its four
-/// values, the optional error-text property, the processor and the settings. Methods return the builder so that
-/// calls can be chained.
+/// Describes one status workflow registered by <c>AddStatusWorkflow</c>: the session, the status property and its four
+/// values, the optional columns, the processor, the settings and where they are read. Methods return the builder so
+/// that calls chain. The parts are checked when the host starts: a missing one stops it with a message naming the call.
 /// </summary>
 /// <typeparam name="TEntity">The entity whose rows move through the statuses.</typeparam>
 /// <typeparam name="TStatus">The CLR type of the status property: an enum, a string or an integer type.</typeparam>
 public sealed class StatusWorkflowBuilder<TEntity, TStatus>
     where TEntity : class
 {
-    private readonly List<Action<StatusWorkflowOptions>> _configureOptions = [];
+    private readonly Lazy<StatusWorkflowRegistration> _registration;
     private Type? _contextType;
-    private Action<IServiceCollection>? _guardContext;
     private string? _statusProperty;
     private StatusValues? _values;
     private string? _errorTextProperty;
@@ -34,6 +36,8 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
     {
         Name = name;
         Services = services;
+        SectionPath = WorkflowSettingsLocation.DefaultSectionPath(name);
+        _registration = new Lazy<StatusWorkflowRegistration>(Build);
     }
 
     /// <summary>Gets the workflow's name: the key of its options and the default job id.</summary>
@@ -49,14 +53,12 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
         where TContext : DbContext
     {
         _contextType = typeof(TContext);
-        _guardContext = static services =>
+        if (!Services.Any(d => d.ServiceType == typeof(GuardedContextMarker<TContext>)))
         {
-            if (!services.Any(d => d.ServiceType == typeof(GuardedContextMarker<TContext>)))
-            {
-                services.AddSingleton<GuardedContextMarker<TContext>>();
-                services.ConfigureDbContext<TContext>(options => options.AddInterceptors(LoopTransactionGuard.Instance));
-            }
-        };
+            Services.AddSingleton<GuardedContextMarker<TContext>>();
+            Services.ConfigureDbContext<TContext>(options => options.AddInterceptors(LoopTransactionGuard.Instance));
+        }
+
         return this;
     }
 
@@ -106,28 +108,44 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
     }
 
     /// <summary>
-    /// Sets the columns lease mode (<see cref="ClaimMode.Lease"/>) writes: the attempt count (an integer), the lease
-    /// expiry (a timestamp) and the claim token (text) that fences late outcomes.
+    /// Sets the columns lease mode (<see cref="ClaimMode.Lease"/>) writes: the attempt count, the lease expiry (a
+    /// <c>timestamp with time zone</c> column) and the claim token that fences late outcomes.
     /// </summary>
     /// <param name="attempts">The attempt counter, as <c>e =&gt; e.Attempts</c>.</param>
     /// <param name="leaseExpiresAt">The lease expiry, as <c>e =&gt; e.LeaseExpiresAt</c>.</param>
     /// <param name="claimedBy">The claim token, as <c>e =&gt; e.ClaimedBy</c>.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException">An argument is not a property access.</exception>
-    public StatusWorkflowBuilder<TEntity, TStatus> Lease(Expression<Func<TEntity, object?>> attempts, Expression<Func<TEntity, object?>> leaseExpiresAt, Expression<Func<TEntity, object?>> claimedBy)
-    {
-        _lease = new LeaseProperties(
-            PropertyName(attempts, nameof(attempts)),
-            PropertyName(leaseExpiresAt, nameof(leaseExpiresAt)),
-            PropertyName(claimedBy, nameof(claimedBy)));
-        return this;
-    }
+    public StatusWorkflowBuilder<TEntity, TStatus> Lease(Expression<Func<TEntity, int>> attempts, Expression<Func<TEntity, DateTimeOffset?>> leaseExpiresAt, Expression<Func<TEntity, string?>> claimedBy)
+        => SetLease(attempts, leaseExpiresAt, claimedBy);
+
+    /// <summary>
+    /// Sets the columns lease mode (<see cref="ClaimMode.Lease"/>) writes, for an entity whose lease expiry is a
+    /// <see cref="DateTime"/> (a <c>timestamp</c> column, read as UTC).
+    /// </summary>
+    /// <param name="attempts">The attempt counter, as <c>e =&gt; e.Attempts</c>.</param>
+    /// <param name="leaseExpiresAt">The lease expiry, as <c>e =&gt; e.LeaseExpiresAt</c>.</param>
+    /// <param name="claimedBy">The claim token, as <c>e =&gt; e.ClaimedBy</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException">An argument is not a property access.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> Lease(Expression<Func<TEntity, int>> attempts, Expression<Func<TEntity, DateTime?>> leaseExpiresAt, Expression<Func<TEntity, string?>> claimedBy)
+        => SetLease(attempts, leaseExpiresAt, claimedBy);
 
     /// <summary>Sets the timestamp column before which a queued row is not claimed: written by retries (back-off) and snoozes.</summary>
     /// <param name="property">The property, as <c>e =&gt; e.NextAttemptAt</c>.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access.</exception>
-    public StatusWorkflowBuilder<TEntity, TStatus> NextAttemptAt(Expression<Func<TEntity, object?>> property)
+    public StatusWorkflowBuilder<TEntity, TStatus> NextAttemptAt(Expression<Func<TEntity, DateTimeOffset?>> property)
+    {
+        _nextAttemptProperty = PropertyName(property, nameof(property));
+        return this;
+    }
+
+    /// <summary>Sets the timestamp column before which a queued row is not claimed, for a <see cref="DateTime"/> property (read as UTC).</summary>
+    /// <param name="property">The property, as <c>e =&gt; e.NextAttemptAt</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> NextAttemptAt(Expression<Func<TEntity, DateTime?>> property)
     {
         _nextAttemptProperty = PropertyName(property, nameof(property));
         return this;
@@ -137,7 +155,17 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
     /// <param name="property">The property, as <c>e =&gt; e.UpdatedAt</c>.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access.</exception>
-    public StatusWorkflowBuilder<TEntity, TStatus> UpdatedAt(Expression<Func<TEntity, object?>> property)
+    public StatusWorkflowBuilder<TEntity, TStatus> UpdatedAt(Expression<Func<TEntity, DateTimeOffset?>> property)
+    {
+        _updatedAtProperty = PropertyName(property, nameof(property));
+        return this;
+    }
+
+    /// <summary>Sets a timestamp column that every claim and outcome sets to the current time, for a <see cref="DateTime"/> property (written as UTC).</summary>
+    /// <param name="property">The property, as <c>e =&gt; e.UpdatedAt</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> UpdatedAt(Expression<Func<TEntity, DateTime?>> property)
     {
         _updatedAtProperty = PropertyName(property, nameof(property));
         return this;
@@ -148,7 +176,7 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
     /// <param name="descending">Whether larger values are claimed first.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException"><paramref name="property"/> is not a property access.</exception>
-    public StatusWorkflowBuilder<TEntity, TStatus> OrderBy(Expression<Func<TEntity, object?>> property, bool descending = false)
+    public StatusWorkflowBuilder<TEntity, TStatus> OrderBy<TValue>(Expression<Func<TEntity, TValue>> property, bool descending = false)
     {
         _orderBy.Add((PropertyName(property, nameof(property)), descending));
         return this;
@@ -186,16 +214,51 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
         where TProcessor : class, IStatusItemProcessor<TEntity>
     {
         _processorType = typeof(TProcessor);
+        Services.TryAddScoped<TProcessor>();
         return this;
     }
 
-    /// <summary>Adds a configuration action for the workflow's <see cref="StatusWorkflowOptions"/>.</summary>
-    /// <param name="configure">The action.</param>
+    /// <summary>
+    /// Adds a configuration action for the workflow's <see cref="StatusWorkflowOptions"/>. Actions run in order, before the
+    /// workflow's configuration section and environment variables are bound (so those win).
+    /// </summary>
+    /// <param name="configure">The action, as <c>o =&gt; o.Lease.Duration = TimeSpan.FromMinutes(2)</c>.</param>
     /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is null.</exception>
     public StatusWorkflowBuilder<TEntity, TStatus> Configure(Action<StatusWorkflowOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        _configureOptions.Add(configure);
+        Services.Configure(Name, configure);
+        return this;
+    }
+
+    /// <summary>
+    /// Reads the workflow's settings from the section at <paramref name="sectionPath"/> of the host's configuration,
+    /// instead of the default <c>ScraperSky:Workflows:{name}</c>. Keys follow the option groups (<c>Lease:Duration</c>).
+    /// </summary>
+    /// <param name="sectionPath">The section's path, such as <c>Workers:Domains</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sectionPath"/> is empty or white space.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> BindConfiguration(string sectionPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sectionPath);
+        SectionPath = sectionPath;
+        Section = null;
+        return this;
+    }
+
+    /// <summary>
+    /// Reads the workflow's settings from <paramref name="section"/> instead of the default
+    /// <c>ScraperSky:Workflows:{name}</c> of the host's configuration. Keys follow the option groups (<c>Lease:Duration</c>).
+    /// </summary>
+    /// <param name="section">The section.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="section"/> is null.</exception>
+    public StatusWorkflowBuilder<TEntity, TStatus> BindConfiguration(IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        SectionPath = section.Path;
+        Section = section;
         return this;
     }
 
@@ -211,7 +274,7 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
     public StatusWorkflowBuilder<TEntity, TStatus> EnvironmentPrefix(string prefix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
-        if (!Configuration.WorkflowEnvironment.IsValidPrefix(prefix))
+        if (!WorkflowEnvironment.IsValidPrefix(prefix))
         {
             throw new ArgumentException($"Status workflow '{Name}': environment prefix '{prefix}' must be letters, digits and underscores, not starting with a digit.", nameof(prefix));
         }
@@ -222,9 +285,22 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
 
     internal string? EnvironmentPrefixValue { get; private set; }
 
-    internal IReadOnlyList<Action<StatusWorkflowOptions>> OptionActions => _configureOptions;
+    internal string SectionPath { get; private set; }
 
-    internal StatusWorkflowRegistration Build()
+    internal IConfigurationSection? Section { get; private set; }
+
+    /// <summary>The workflow's registration, checked once, when the host first asks for it.</summary>
+    internal StatusWorkflowRegistration Registration => _registration.Value;
+
+    /// <summary>Where the workflow's settings are read, as set when the host first asks for it.</summary>
+    internal WorkflowSettingsLocation Location()
+    {
+        var prefix = EnvironmentPrefixValue ?? WorkflowEnvironment.PrefixFromName(Name)
+            ?? throw new InvalidOperationException($"Status workflow '{Name}' is misconfigured: no environment prefix can be derived from the name; call EnvironmentPrefix(\"…\").");
+        return new WorkflowSettingsLocation(Name, SectionPath, prefix) { Section = Section };
+    }
+
+    private StatusWorkflowRegistration Build()
     {
         var missing = new List<string>();
         if (_contextType is null)
@@ -244,10 +320,9 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
 
         if (missing.Count > 0)
         {
-            throw new InvalidOperationException($"Status workflow '{Name}' is misconfigured: call {string.Join(", ", missing)} in its AddStatusWorkflow configuration.");
+            throw new InvalidOperationException($"Status workflow '{Name}' is misconfigured: call {string.Join(", ", missing)} on its AddStatusWorkflow builder.");
         }
 
-        _guardContext!(Services);
         return new StatusWorkflowRegistration(Name, _contextType!, typeof(TEntity), typeof(TStatus), _statusProperty!, _values!, _errorTextProperty, _processorType!)
         {
             Lease = _lease,
@@ -256,6 +331,15 @@ public sealed class StatusWorkflowBuilder<TEntity, TStatus>
             OrderBy = _orderBy.ToArray(),
             Filter = _filter,
         };
+    }
+
+    private StatusWorkflowBuilder<TEntity, TStatus> SetLease(LambdaExpression attempts, LambdaExpression leaseExpiresAt, LambdaExpression claimedBy)
+    {
+        _lease = new LeaseProperties(
+            PropertyName(attempts, nameof(attempts)),
+            PropertyName(leaseExpiresAt, nameof(leaseExpiresAt)),
+            PropertyName(claimedBy, nameof(claimedBy)));
+        return this;
     }
 
     private string PropertyName(LambdaExpression property, string parameterName)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,40 +20,36 @@ public static class StatusWorkflowServiceCollectionExtensions
     /// <summary>
     /// Registers a status workflow: rows of <typeparamref name="TEntity"/> whose status is the queued value are
     /// claimed, processed by the processor and marked completed or error, by a job on the host's shared scheduler.
+    /// Describe it on the returned builder; its settings are read from <c>ScraperSky:Workflows:{name}</c> unless
+    /// <see cref="StatusWorkflowBuilder{TEntity, TStatus}.BindConfiguration(string)"/> names another section.
     /// </summary>
     /// <typeparam name="TEntity">The entity whose rows move through the statuses.</typeparam>
     /// <typeparam name="TStatus">The CLR type of the status property.</typeparam>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The workflow's unique name: the key of its options and its default job id.</param>
-    /// <param name="configure">Describes the workflow; see <see cref="StatusWorkflowBuilder{TEntity, TStatus}"/>.</param>
-    /// <returns>The service collection, so that calls can be chained.</returns>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is empty, a status value is invalid, or no environment prefix can be derived from the name.</exception>
-    /// <exception cref="InvalidOperationException">A workflow with that name exists, or a required part is missing.</exception>
-    public static IServiceCollection AddStatusWorkflow<TEntity, TStatus>(this IServiceCollection services, string name, Action<StatusWorkflowBuilder<TEntity, TStatus>> configure)
+    /// <returns>The workflow's builder, whose methods return it so that calls chain.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="InvalidOperationException">A workflow with that name exists.</exception>
+    public static StatusWorkflowBuilder<TEntity, TStatus> AddStatusWorkflow<TEntity, TStatus>(this IServiceCollection services, string name)
         where TEntity : class
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configure);
 
-        if (services.Any(d => d.ServiceType == typeof(StatusWorkflowRegistration) && d.ImplementationInstance is StatusWorkflowRegistration r && r.Name == name))
+        if (services.Any(d => d.ServiceType == typeof(RegisteredName) && d.ImplementationInstance is RegisteredName r && r.Name == name))
         {
             throw new InvalidOperationException($"A status workflow named '{name}' is already registered; workflow names must be unique.");
         }
 
         var builder = new StatusWorkflowBuilder<TEntity, TStatus>(name, services);
-        configure(builder);
-        var registration = builder.Build();
+        services.AddSingleton(new RegisteredName(name));
 
-        var prefix = builder.EnvironmentPrefixValue ?? WorkflowEnvironment.PrefixFromName(name)
-            ?? throw new ArgumentException($"Status workflow '{name}': no environment prefix can be derived from the name; call EnvironmentPrefix(\"…\").", nameof(name));
-
-        services.AddSingleton(registration);
-        services.AddSingleton(new WorkflowSettingsLocation(name, WorkflowSettingsLocation.DefaultSectionPath(name), prefix));
-        services.TryAdd(ServiceDescriptor.Scoped(registration.ProcessorType, registration.ProcessorType));
+        // The builder is described after this method returns: what it holds is read when the host first asks for it.
+        services.AddSingleton(_ => builder.Registration);
+        services.AddSingleton(_ => builder.Location());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StatusWorkflow>(sp => new StatusWorkflow<TEntity>(
-            registration,
+            builder.Registration,
             sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
@@ -60,15 +57,9 @@ public static class StatusWorkflowServiceCollectionExtensions
             sp.GetRequiredService<PipelineTelemetry>(),
             sp.GetService<SqlClock>()));
 
-        // Code configures first; the workflow's configuration section and then the environment section of its prefix
-        // (AddStatusWorkflowEnvironmentVariables) are bound after every Configure action.
-        var options = services.AddOptions<StatusWorkflowOptions>(name);
-        foreach (var action in builder.OptionActions)
-        {
-            options.Configure(action);
-        }
-
-        options.ValidateOnStart();
+        // Code configures first (the builder's Configure actions); the workflow's configuration section and then the
+        // environment section of its prefix (AddStatusWorkflowEnvironmentVariables) are bound after every one of them.
+        services.AddOptions<StatusWorkflowOptions>(name).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<StatusWorkflowOptions>, StatusWorkflowOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatusWorkflowOptions>, StatusWorkflowOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IScheduledJobSource, StatusWorkflowJobSource>());
@@ -76,6 +67,44 @@ public static class StatusWorkflowServiceCollectionExtensions
         services.TryAddSingleton<WakeUpListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WakeUpListener>(sp => sp.GetRequiredService<WakeUpListener>()));
         services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>()));
-        return services.AddJobScheduler();
+        services.AddJobScheduler();
+        return builder;
     }
+
+    /// <summary>Registers a status workflow and configures its options in code; see <see cref="AddStatusWorkflow{TEntity, TStatus}(IServiceCollection, string)"/>.</summary>
+    /// <typeparam name="TEntity">The entity whose rows move through the statuses.</typeparam>
+    /// <typeparam name="TStatus">The CLR type of the status property.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The workflow's unique name.</param>
+    /// <param name="configureOptions">Sets options in code; the configuration section and environment variables still win.</param>
+    /// <returns>The workflow's builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="configureOptions"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">A workflow with that name exists.</exception>
+    public static StatusWorkflowBuilder<TEntity, TStatus> AddStatusWorkflow<TEntity, TStatus>(this IServiceCollection services, string name, Action<StatusWorkflowOptions> configureOptions)
+        where TEntity : class
+    {
+        ArgumentNullException.ThrowIfNull(configureOptions);
+        return services.AddStatusWorkflow<TEntity, TStatus>(name).Configure(configureOptions);
+    }
+
+    /// <summary>Registers a status workflow whose settings are read from <paramref name="section"/>; see <see cref="AddStatusWorkflow{TEntity, TStatus}(IServiceCollection, string)"/>.</summary>
+    /// <typeparam name="TEntity">The entity whose rows move through the statuses.</typeparam>
+    /// <typeparam name="TStatus">The CLR type of the status property.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The workflow's unique name.</param>
+    /// <param name="section">The configuration section of the workflow's settings, instead of <c>ScraperSky:Workflows:{name}</c>.</param>
+    /// <returns>The workflow's builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="section"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">A workflow with that name exists.</exception>
+    public static StatusWorkflowBuilder<TEntity, TStatus> AddStatusWorkflow<TEntity, TStatus>(this IServiceCollection services, string name, IConfigurationSection section)
+        where TEntity : class
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return services.AddStatusWorkflow<TEntity, TStatus>(name).BindConfiguration(section);
+    }
+
+    /// <summary>Marks a registered workflow name, so that a second registration of it fails at once.</summary>
+    private sealed record RegisteredName(string Name);
 }

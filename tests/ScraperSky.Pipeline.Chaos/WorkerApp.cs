@@ -28,7 +28,7 @@ internal static class WorkerApp
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<CallLog>();
         builder.Services.AddDbContext<ChaosDb>(o => ChaosDb.Configure(o, settings.ConnectionString));
-        builder.Services.AddStatusWorkflow<LeaseItem, ChaosStatus>("chaos_lease", w => w
+        builder.Services.AddStatusWorkflow<LeaseItem, ChaosStatus>("chaos_lease")
             .UseDbContext<ChaosDb>()
             .Status(x => x.Status, ChaosStatus.Queued, ChaosStatus.Processing, ChaosStatus.Completed, ChaosStatus.Error)
             .ErrorText(x => x.Error)
@@ -38,33 +38,33 @@ internal static class WorkerApp
             .Configure(o =>
             {
                 o.Mode = ClaimMode.Lease;
-                o.BatchSize = settings.BatchSize;
+                o.Batch.Size = settings.BatchSize;
                 o.Parallelism = settings.LeaseParallelism;
-                o.Interval = settings.Interval;
-                o.LeaseDuration = settings.Lease;
-                o.LeaseRenewalInterval = settings.Lease / 10;
+                o.Schedule.Interval = settings.Interval;
+                o.Lease.Duration = settings.Lease;
+                o.Lease.RenewalInterval = settings.Lease / 10;
                 o.ItemTimeout = settings.ItemTimeout;
                 // Kills and restarts, not the processor, are what fails here: give items room to survive several.
-                o.MaxAttempts = settings.MaxAttempts;
-                o.RetryDelay = TimeSpan.FromMilliseconds(200);
-                o.MaxRetryDelay = TimeSpan.FromSeconds(2);
-            }));
+                o.Retry.MaxAttempts = settings.MaxAttempts;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                o.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+            });
 
         // Several atomic loops in one process compete for the same table, as several hosts would (SKIP LOCKED).
         for (var loop = 1; loop <= settings.AtomicLoops; loop++)
         {
-            builder.Services.AddStatusWorkflow<AtomicItem, ChaosStatus>("chaos_atomic_" + loop.ToString(CultureInfo.InvariantCulture), w => w
+            builder.Services.AddStatusWorkflow<AtomicItem, ChaosStatus>("chaos_atomic_" + loop.ToString(CultureInfo.InvariantCulture))
                 .UseDbContext<ChaosDb>()
                 .Status(x => x.Status, ChaosStatus.Queued, ChaosStatus.Processing, ChaosStatus.Completed, ChaosStatus.Error)
                 .ErrorText(x => x.Error)
                 .UseProcessor<AtomicLedgerProcessor>()
                 .Configure(o =>
                 {
-                    o.BatchSize = settings.BatchSize;
-                    o.Interval = settings.Interval;
+                    o.Batch.Size = settings.BatchSize;
+                    o.Schedule.Interval = settings.Interval;
                     // An atomic item that times out ends as error: give a busy machine plenty of room.
                     o.ItemTimeout = TimeSpan.FromSeconds(30);
-                }));
+                });
         }
 
         using var host = builder.Build();

@@ -32,9 +32,9 @@ internal sealed class LibraryDrainRun(IReadOnlyList<LibraryWorker> workers, Drai
                 o =>
                 {
                     o.Mode = mode;
-                    o.BatchSize = setup.BatchSize;
+                    o.Batch.Size = setup.BatchSize;
                     // One run drains the whole queue; the default (100 batches) would end runs early at small batch sizes.
-                    o.MaxBatchesPerRun = int.MaxValue;
+                    o.Batch.MaxPerRun = int.MaxValue;
                 },
                 services: null,
                 ct));

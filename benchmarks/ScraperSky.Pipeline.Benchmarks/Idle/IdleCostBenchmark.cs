@@ -26,7 +26,7 @@ internal sealed class IdleCostBenchmark(BenchProfile profile, ResultSet results,
         await QueueTable.RefillAsync(connectionString, queued: 0, history: 10_000, ct);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddDbContext<BenchDb>(o => BenchDb.Configure(o, connectionString));
-        LibraryWorker.AddWorkflow<NoopProcessor>(builder.Services, o => o.Interval = profile.IdleInterval);
+        LibraryWorker.AddWorkflow<NoopProcessor>(builder.Services, o => o.Schedule.Interval = profile.IdleInterval);
         using var host = builder.Build();
         await host.StartAsync(ct);
         try

@@ -54,10 +54,10 @@ internal sealed class PickupLatencyBenchmark(BenchProfile profile, ResultSet res
         LibraryWorker.AddWorkflow<RecordingProcessor>(builder.Services, o =>
         {
             // With wake-up, the interval is only the safety poll: a notification starts the run.
-            o.Interval = mode.WakeUp ? SafetyPoll : profile.LatencyPollInterval;
-            o.BatchSize = 10;
-            o.WakeUp = mode.WakeUp;
-            o.InstallWakeUpTrigger = mode.WakeUp;
+            o.Schedule.Interval = mode.WakeUp ? SafetyPoll : profile.LatencyPollInterval;
+            o.Batch.Size = 10;
+            o.WakeUp.Enabled = mode.WakeUp;
+            o.WakeUp.InstallTrigger = mode.WakeUp;
         });
 
         using var host = builder.Build();

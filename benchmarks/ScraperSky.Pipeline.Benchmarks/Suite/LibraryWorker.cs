@@ -54,13 +54,13 @@ internal sealed class LibraryWorker : IAsyncDisposable
     /// <summary>The one registration line of the README, with the benchmark's processor and settings.</summary>
     public static void AddWorkflow<TProcessor>(IServiceCollection services, Action<StatusWorkflowOptions> configure)
         where TProcessor : class, IStatusItemProcessor<BenchDomain>
-        => services.AddStatusWorkflow<BenchDomain, ProcessStatus>(WorkflowName, w => w
+        => services.AddStatusWorkflow<BenchDomain, ProcessStatus>(WorkflowName)
             .UseDbContext<BenchDb>()
             .Status(d => d.Status, ProcessStatus.Queued, ProcessStatus.Processing, ProcessStatus.Completed, ProcessStatus.Error)
             .ErrorText(d => d.Error)
             .Lease(d => d.Attempts, d => d.LeaseExpiresAt, d => d.ClaimedBy)
             .UseProcessor<TProcessor>()
-            .Configure(configure));
+            .Configure(configure);
 
     /// <summary>One run of the loop: claims until a batch comes back short (or empty).</summary>
     public Task<WorkflowRunResult> RunOnceAsync(CancellationToken ct) => Workflow.RunAsync(Options, WorkflowName, ct, ct);

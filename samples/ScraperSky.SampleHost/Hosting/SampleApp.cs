@@ -100,7 +100,7 @@ public static class SampleApp
         // database (the library's WakeUpConnectionString), unless a workflow's code or configuration section sets its own.
         if (configuration[WakeUpConnectionKey] is { Length: > 0 } wakeUpConnection)
         {
-            services.ConfigureAll<StatusWorkflowOptions>(o => o.WakeUpConnectionString ??= wakeUpConnection);
+            services.ConfigureAll<StatusWorkflowOptions>(o => o.WakeUp.ConnectionString ??= wakeUpConnection);
         }
 
         services.Configure<DevToolsOptions>(configuration.GetSection(DevToolsOptions.Section));

@@ -38,11 +38,11 @@ public sealed class SchedulerJobControl(
                     info?.LastResult is { } last ? JobRunView.From(last) : null,
                     info?.NextRunTime,
                     settings.Enabled,
-                    settings.Interval,
-                    settings.BatchSize,
+                    settings.Schedule.Interval,
+                    settings.Batch.Size,
                     settings.Mode,
                     settings.Parallelism,
-                    settings.WakeUp,
+                    settings.WakeUp.Enabled,
                     counts[w.Name]);
             }).ToList();
 
@@ -98,8 +98,8 @@ public sealed class SchedulerJobControl(
         return new JobTriggerResult(JobTriggerOutcome.Ran, $"Job '{jobId}' ran: {string.Join("; ", results.Select(r => r.ToString()))}.", runs);
     }
 
-    /// <summary>The workflow's job id on the scheduler: its name unless its settings give another (<c>JobId</c>).</summary>
-    private string JobIdOf(WorkflowEntry workflow) => options.Get(workflow.Name).JobId ?? workflow.Name;
+    /// <summary>The workflow's job id on the scheduler: its name unless its settings give another (<c>Schedule:JobId</c>).</summary>
+    private string JobIdOf(WorkflowEntry workflow) => options.Get(workflow.Name).Schedule.JobId ?? workflow.Name;
 
     private static JobState StateOf(ScheduledJobState state) => state switch
     {

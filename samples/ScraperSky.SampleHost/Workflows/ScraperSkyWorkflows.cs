@@ -116,7 +116,7 @@ public static class ScraperSkyWorkflows
         where TEntity : class
         where TProcessor : class, IStatusItemProcessor<TEntity>
     {
-        services.AddStatusWorkflow<TEntity, TStatus>(name, w => w
+        services.AddStatusWorkflow<TEntity, TStatus>(name)
             .UseDbContext<ScraperSkyDb>()
             .Status(status, queued, processing, completed, error)
             .ErrorText(errorText)
@@ -125,7 +125,7 @@ public static class ScraperSkyWorkflows
             .UpdatedAt(lease.UpdatedAt)
             .UseProcessor<TProcessor>()
             .EnvironmentPrefix(environmentPrefix)
-            .Configure(o => ApplyDefaults(o, interval)));
+            .Configure(o => ApplyDefaults(o, interval));
 
         return new WorkflowEntry(name, typeof(TEntity), ((MemberExpression)status.Body).Member.Name, Label(queued), Label(processing), Label(completed), Label(error));
     }
@@ -144,9 +144,9 @@ public static class ScraperSkyWorkflows
 
         // A notification wakes the next job as soon as one job queues work for it (a discovered sitemap file is
         // imported at once); the sample owns its schema, so it installs the triggers itself instead of a migration.
-        options.WakeUp = true;
-        options.InstallWakeUpTrigger = true;
-        options.Interval = interval;
+        options.WakeUp.Enabled = true;
+        options.WakeUp.InstallTrigger = true;
+        options.Schedule.Interval = interval;
     }
 
     private static string Label(object? value)
@@ -157,9 +157,9 @@ public static class ScraperSkyWorkflows
 
     /// <summary>The lease-mode columns of one workflow: each workflow of a table has its own set.</summary>
     private sealed record LeaseColumns<TEntity>(
-        Expression<Func<TEntity, object?>> Attempts,
-        Expression<Func<TEntity, object?>> LeaseExpiresAt,
-        Expression<Func<TEntity, object?>> ClaimedBy,
-        Expression<Func<TEntity, object?>> NextAttemptAt,
-        Expression<Func<TEntity, object?>> UpdatedAt);
+        Expression<Func<TEntity, int>> Attempts,
+        Expression<Func<TEntity, DateTimeOffset?>> LeaseExpiresAt,
+        Expression<Func<TEntity, string?>> ClaimedBy,
+        Expression<Func<TEntity, DateTimeOffset?>> NextAttemptAt,
+        Expression<Func<TEntity, DateTimeOffset?>> UpdatedAt);
 }

@@ -3,43 +3,45 @@ using System.Globalization;
 namespace ScraperSky.Pipeline.Configuration;
 
 /// <summary>
-/// A setting read from the environment variable <c>{PREFIX}_SCHEDULER_{Suffix}</c>: the option it sets, and how the
+/// A setting read from the environment variable <c>{PREFIX}_SCHEDULER_{Suffix}</c>: the configuration path of the option
+/// it sets (relative to the workflow's section, such as <c>Lease:Duration</c>), and how the
 /// variable's text becomes that option's configuration value (<see cref="Convert"/> returns <see langword="null"/>
 /// when the text does not fit, and <see cref="Complaint"/> completes "X=value …").
 /// </summary>
-internal sealed record EnvironmentSetting(string Suffix, string Property, Func<string, string?> Convert, string Complaint);
+internal sealed record EnvironmentSetting(string Suffix, string Path, Func<string, string?> Convert, string Complaint);
 
 /// <summary>
-/// The seeds' variable suffixes and their units. A new setting is one line here if it has a variable; the
-/// configuration key of every setting is its property name, bound by the standard binder. Only the form is checked
+/// The seeds' variable suffixes, their units and the setting each maps onto. A new setting is one line here if it has a
+/// variable; the configuration key of every setting is its path (<c>Lease:Duration</c>), bound by the standard binder
+/// (a test checks that every path here names a setting). Only the form is checked
 /// here; ranges are the validator's.
 /// </summary>
 internal static class EnvironmentSettings
 {
     public static readonly IReadOnlyList<EnvironmentSetting> All =
     [
-        Bool("ENABLED", nameof(StatusWorkflowOptions.Enabled)),
-        Text("JOB_ID", nameof(StatusWorkflowOptions.JobId)),
-        Int("BATCH_SIZE", nameof(StatusWorkflowOptions.BatchSize)),
-        Seconds("INTERVAL_SECONDS", nameof(StatusWorkflowOptions.Interval)),
-        Minutes("INTERVAL_MINUTES", nameof(StatusWorkflowOptions.Interval)),
-        Int("MAX_BATCHES_PER_RUN", nameof(StatusWorkflowOptions.MaxBatchesPerRun)),
-        Int("MAX_INSTANCES", nameof(StatusWorkflowOptions.MaxInstances)),
-        Seconds("MISFIRE_GRACE_SECONDS", nameof(StatusWorkflowOptions.MisfireGraceTime)),
-        Bool("COALESCE", nameof(StatusWorkflowOptions.Coalesce)),
-        Seconds("JITTER_SECONDS", nameof(StatusWorkflowOptions.StartJitter)),
-        Int("MAX_CONSECUTIVE_FAILURES", nameof(StatusWorkflowOptions.MaxConsecutiveFailures)),
-        Seconds("FAILURE_BACKOFF_SECONDS", nameof(StatusWorkflowOptions.FailureBackoff)),
-        Choice<ClaimMode>("MODE", nameof(StatusWorkflowOptions.Mode)),
-        Seconds("LEASE_SECONDS", nameof(StatusWorkflowOptions.LeaseDuration)),
-        Seconds("LEASE_RENEWAL_SECONDS", nameof(StatusWorkflowOptions.LeaseRenewalInterval)),
-        Int("MAX_ATTEMPTS", nameof(StatusWorkflowOptions.MaxAttempts)),
-        Int("PARALLELISM", nameof(StatusWorkflowOptions.Parallelism)),
-        Seconds("ITEM_TIMEOUT_SECONDS", nameof(StatusWorkflowOptions.ItemTimeout)),
-        Seconds("RETRY_DELAY_SECONDS", nameof(StatusWorkflowOptions.RetryDelay)),
-        Seconds("MAX_RETRY_DELAY_SECONDS", nameof(StatusWorkflowOptions.MaxRetryDelay)),
-        Choice<DoctorMode>("DOCTOR", nameof(StatusWorkflowOptions.Doctor)),
-        Bool("WAKE_UP", nameof(StatusWorkflowOptions.WakeUp)),
+        Bool("ENABLED", "Enabled"),
+        Text("JOB_ID", "Schedule:JobId"),
+        Int("BATCH_SIZE", "Batch:Size"),
+        Seconds("INTERVAL_SECONDS", "Schedule:Interval"),
+        Minutes("INTERVAL_MINUTES", "Schedule:Interval"),
+        Int("MAX_BATCHES_PER_RUN", "Batch:MaxPerRun"),
+        Int("MAX_INSTANCES", "Schedule:MaxInstances"),
+        Seconds("MISFIRE_GRACE_SECONDS", "Schedule:MisfireGraceTime"),
+        Bool("COALESCE", "Schedule:Coalesce"),
+        Seconds("JITTER_SECONDS", "Schedule:StartJitter"),
+        Int("MAX_CONSECUTIVE_FAILURES", "Schedule:MaxConsecutiveFailures"),
+        Seconds("FAILURE_BACKOFF_SECONDS", "Schedule:FailureBackoff"),
+        Choice<ClaimMode>("MODE", "Mode"),
+        Seconds("LEASE_SECONDS", "Lease:Duration"),
+        Seconds("LEASE_RENEWAL_SECONDS", "Lease:RenewalInterval"),
+        Int("MAX_ATTEMPTS", "Retry:MaxAttempts"),
+        Int("PARALLELISM", "Parallelism"),
+        Seconds("ITEM_TIMEOUT_SECONDS", "ItemTimeout"),
+        Seconds("RETRY_DELAY_SECONDS", "Retry:Delay"),
+        Seconds("MAX_RETRY_DELAY_SECONDS", "Retry:MaxDelay"),
+        Choice<DoctorMode>("DOCTOR", "Doctor"),
+        Bool("WAKE_UP", "WakeUp:Enabled"),
     ];
 
     private static readonly Dictionary<string, int> BySuffix = All.Select((s, i) => (s.Suffix, i)).ToDictionary(p => p.Suffix, p => p.i, StringComparer.Ordinal);
@@ -52,20 +54,20 @@ internal static class EnvironmentSettings
 
     public static string KnownSuffixes => string.Join(", ", All.Select(s => s.Suffix));
 
-    private static EnvironmentSetting Int(string suffix, string property)
-        => new(suffix, property, raw => TryInt(raw, out var value) ? value.ToString(CultureInfo.InvariantCulture) : null, "is not a whole number");
+    private static EnvironmentSetting Int(string suffix, string path)
+        => new(suffix, path, raw => TryInt(raw, out var value) ? value.ToString(CultureInfo.InvariantCulture) : null, "is not a whole number");
 
-    private static EnvironmentSetting Seconds(string suffix, string property)
-        => new(suffix, property, raw => TryInt(raw, out var value) ? Duration(TimeSpan.FromSeconds(value)) : null, "is not a whole number of seconds");
+    private static EnvironmentSetting Seconds(string suffix, string path)
+        => new(suffix, path, raw => TryInt(raw, out var value) ? Duration(TimeSpan.FromSeconds(value)) : null, "is not a whole number of seconds");
 
-    private static EnvironmentSetting Minutes(string suffix, string property)
-        => new(suffix, property, raw => TryInt(raw, out var value) ? Duration(TimeSpan.FromMinutes(value)) : null, "is not a whole number of minutes");
+    private static EnvironmentSetting Minutes(string suffix, string path)
+        => new(suffix, path, raw => TryInt(raw, out var value) ? Duration(TimeSpan.FromMinutes(value)) : null, "is not a whole number of minutes");
 
-    private static EnvironmentSetting Text(string suffix, string property) => new(suffix, property, raw => raw.Trim(), string.Empty);
+    private static EnvironmentSetting Text(string suffix, string path) => new(suffix, path, raw => raw.Trim(), string.Empty);
 
     /// <summary>The usual spellings of a boolean environment variable.</summary>
-    private static EnvironmentSetting Bool(string suffix, string property)
-        => new(suffix, property, raw => raw.Trim().ToLowerInvariant() switch
+    private static EnvironmentSetting Bool(string suffix, string path)
+        => new(suffix, path, raw => raw.Trim().ToLowerInvariant() switch
         {
             "true" or "1" or "yes" or "on" => "true",
             "false" or "0" or "no" or "off" => "false",
@@ -73,11 +75,11 @@ internal static class EnvironmentSettings
         }, "is not true or false");
 
     /// <summary>An enum value by name, case-insensitive; numbers are refused (they would accept values the enum does not define).</summary>
-    private static EnvironmentSetting Choice<TEnum>(string suffix, string property)
+    private static EnvironmentSetting Choice<TEnum>(string suffix, string path)
         where TEnum : struct, Enum
         => new(
             suffix,
-            property,
+            path,
             raw => !TryInt(raw, out _) && Enum.TryParse(raw.Trim(), ignoreCase: true, out TEnum value) && Enum.IsDefined(value) ? value.ToString() : null,
             "is not one of " + string.Join(", ", Enum.GetNames<TEnum>()));
 

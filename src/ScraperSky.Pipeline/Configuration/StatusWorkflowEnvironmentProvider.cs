@@ -5,8 +5,8 @@ namespace ScraperSky.Pipeline.Configuration;
 
 /// <summary>
 /// Loads every <c>{PREFIX}_SCHEDULER_{SUFFIX}</c> environment variable of a known suffix into the neutral section
-/// <c>ScraperSky:Environment:{PREFIX}:{Option}</c>, in the option's configuration form
-/// (<c>DOMAIN_SCHEDULER_INTERVAL_SECONDS=30</c> → <c>ScraperSky:Environment:DOMAIN:Interval = 00:00:30</c>). It need not
+/// <c>ScraperSky:Environment:{PREFIX}:{Setting path}</c>, in the option's configuration form
+/// (<c>DOMAIN_SCHEDULER_INTERVAL_SECONDS=30</c> → <c>ScraperSky:Environment:DOMAIN:Schedule:Interval = 00:00:30</c>). It need not
 /// know which workflows exist: each workflow binds the sub-section of its own prefix after its configuration section,
 /// so the environment wins (seed 003). A value that does not fit its unit, or a second variable for an option already
 /// set, is left out and kept in <see cref="Entries"/> with the problem, which start-up validation reports; every
@@ -46,10 +46,10 @@ internal sealed class StatusWorkflowEnvironmentProvider(IReadOnlyDictionary<stri
                 continue;
             }
 
-            var key = ConfigurationPath.Combine(WorkflowEnvironment.SectionPath, prefix, setting.Property);
+            var key = ConfigurationPath.Combine(WorkflowEnvironment.SectionPath, prefix, setting.Path);
             if (setters.TryGetValue(key, out var other))
             {
-                entries.Add(new EnvironmentEntry(variable, prefix, raw, setting, key, $"{other.Variable} and {variable} both set {setting.Property}; set only one of them."));
+                entries.Add(new EnvironmentEntry(variable, prefix, raw, setting, key, $"{other.Variable} and {variable} both set {setting.Path}; set only one of them."));
             }
             else if (setting.Convert(raw) is { } value)
             {
@@ -60,7 +60,7 @@ internal sealed class StatusWorkflowEnvironmentProvider(IReadOnlyDictionary<stri
             }
             else
             {
-                entries.Add(new EnvironmentEntry(variable, prefix, raw, setting, key, $"{variable}={raw} {setting.Complaint} (for {setting.Property})."));
+                entries.Add(new EnvironmentEntry(variable, prefix, raw, setting, key, $"{variable}={raw} {setting.Complaint} (for {setting.Path})."));
             }
         }
 

@@ -21,9 +21,9 @@ internal sealed class StatusWorkflowOptionsSetup : IPostConfigureOptions<StatusW
 
     public void PostConfigure(string? name, StatusWorkflowOptions options)
     {
-        if (_configuration is not null && name is not null && _workflows.TryGetValue(name, out var location))
+        if (name is not null && _workflows.TryGetValue(name, out var location) && (_configuration ?? location.Section) is { } configuration)
         {
-            new WorkflowConfiguration(_configuration, location).Bind(options);
+            new WorkflowConfiguration(configuration, location).Bind(options);
         }
     }
 }

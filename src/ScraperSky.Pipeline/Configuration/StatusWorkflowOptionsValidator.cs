@@ -31,7 +31,9 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
             return ValidateOptionsResult.Skip;
         }
 
-        var settings = _configuration is not null && _locations.TryGetValue(name, out var location) ? new WorkflowConfiguration(_configuration, location) : null;
+        var settings = _locations.TryGetValue(name, out var location) && (_configuration ?? location.Section) is { } configuration
+            ? new WorkflowConfiguration(configuration, location)
+            : null;
         var failures = new List<string>();
         if (settings is not null)
         {
@@ -46,38 +48,41 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
             }
         }
 
-        Check(options.BatchSize is >= 1 and <= StatusWorkflowOptions.MaxBatchSize, nameof(options.BatchSize), options.BatchSize, $"must be between 1 and {StatusWorkflowOptions.MaxBatchSize}");
-        Check(options.MaxBatchesPerRun >= 1, nameof(options.MaxBatchesPerRun), options.MaxBatchesPerRun, "must be at least 1");
-        Check(options.JobId is null || !string.IsNullOrWhiteSpace(options.JobId), nameof(options.JobId), options.JobId, "must not be empty or white space when set");
-        foreach (var (setting, rule, value) in ScheduleRules.Check(JobSchedule.From(options)))
+        var batch = options.Batch;
+        var lease = options.Lease;
+        var retry = options.Retry;
+        Check(batch.Size is >= 1 and <= StatusWorkflowBatchOptions.MaxSize, "Batch:Size", batch.Size, $"must be between 1 and {StatusWorkflowBatchOptions.MaxSize}");
+        Check(batch.MaxPerRun >= 1, "Batch:MaxPerRun", batch.MaxPerRun, "must be at least 1");
+        Check(options.Schedule.JobId is null || !string.IsNullOrWhiteSpace(options.Schedule.JobId), "Schedule:JobId", options.Schedule.JobId, "must not be empty or white space when set");
+        foreach (var (setting, rule, value) in ScheduleRules.Check(JobSchedule.From(options.Schedule)))
         {
-            Check(false, setting, value, rule);
+            Check(false, "Schedule:" + setting, value, rule.Replace("than Interval", "than Schedule:Interval", StringComparison.Ordinal));
         }
 
         if (options.Mode == ClaimMode.Lease && registration.Lease is null)
         {
-            failures.Add($"Status workflow '{name}': Mode is Lease, but the workflow has no lease columns; call Lease(attempts, leaseExpiresAt, claimedBy) in its AddStatusWorkflow configuration.");
+            failures.Add($"Status workflow '{name}': Mode is Lease, but the workflow has no lease columns; call Lease(attempts, leaseExpiresAt, claimedBy) on its AddStatusWorkflow builder.");
         }
 
-        Check(Enum.IsDefined(options.Mode), nameof(options.Mode), options.Mode, "must be AtomicBatch or Lease");
-        Check(options.MaxAttempts >= 1, nameof(options.MaxAttempts), options.MaxAttempts, "must be at least 1");
-        Check(options.Parallelism is >= 1 and <= StatusWorkflowOptions.MaxParallelism, nameof(options.Parallelism), options.Parallelism, $"must be between 1 and {StatusWorkflowOptions.MaxParallelism}");
-        Check(options.ItemTimeout > TimeSpan.Zero, nameof(options.ItemTimeout), options.ItemTimeout, "must be more than zero");
-        var leaseInRange = options.LeaseDuration >= TimeSpan.FromSeconds(1) && options.LeaseDuration <= TimeSpan.FromDays(1);
-        Check(leaseInRange, nameof(options.LeaseDuration), options.LeaseDuration, "must be at least one second and at most one day");
-        if (options.LeaseRenewalInterval is { } renewal)
+        Check(Enum.IsDefined(options.Mode), "Mode", options.Mode, "must be AtomicBatch or Lease");
+        Check(retry.MaxAttempts >= 1, "Retry:MaxAttempts", retry.MaxAttempts, "must be at least 1");
+        Check(options.Parallelism is >= 1 and <= StatusWorkflowOptions.MaxParallelism, "Parallelism", options.Parallelism, $"must be between 1 and {StatusWorkflowOptions.MaxParallelism}");
+        Check(options.ItemTimeout > TimeSpan.Zero, "ItemTimeout", options.ItemTimeout, "must be more than zero");
+        var leaseInRange = lease.Duration >= TimeSpan.FromSeconds(1) && lease.Duration <= TimeSpan.FromDays(1);
+        Check(leaseInRange, "Lease:Duration", lease.Duration, "must be at least one second and at most one day");
+        if (lease.RenewalInterval is { } renewal)
         {
             // The keeper must get at least two more chances after a late or failed renewal before the lease runs out.
             Check(
-                renewal > TimeSpan.Zero && (!leaseInRange || renewal * 3 <= options.LeaseDuration),
-                nameof(options.LeaseRenewalInterval),
+                renewal > TimeSpan.Zero && (!leaseInRange || renewal * 3 <= lease.Duration),
+                "Lease:RenewalInterval",
                 renewal,
-                $"must be more than zero and at most a third of LeaseDuration ({options.LeaseDuration}), so that a late or failed renewal is followed by another before the lease runs out");
+                $"must be more than zero and at most a third of Lease:Duration ({lease.Duration}), so that a late or failed renewal is followed by another before the lease runs out");
         }
 
-        Check(options.RetryDelay >= TimeSpan.Zero, nameof(options.RetryDelay), options.RetryDelay, "must be zero or more");
-        Check(options.MaxRetryDelay >= options.RetryDelay, nameof(options.MaxRetryDelay), options.MaxRetryDelay, $"must be at least RetryDelay ({options.RetryDelay})");
-        Check(Enum.IsDefined(options.Doctor), nameof(options.Doctor), options.Doctor, "must be Warn, Fail or Off");
+        Check(retry.Delay >= TimeSpan.Zero, "Retry:Delay", retry.Delay, "must be zero or more");
+        Check(retry.MaxDelay >= retry.Delay, "Retry:MaxDelay", retry.MaxDelay, $"must be at least Retry:Delay ({retry.Delay})");
+        Check(Enum.IsDefined(options.Doctor), "Doctor", options.Doctor, "must be Warn, Fail or Off");
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
 namespace ScraperSky.Pipeline.Configuration;
@@ -13,7 +12,7 @@ internal sealed class WorkflowConfiguration(IConfiguration configuration, Workfl
 {
     private static readonly StatusWorkflowOptions Defaults = new();
 
-    private IConfigurationSection Section => configuration.GetSection(location.SectionPath);
+    private IConfigurationSection Section => location.Section ?? configuration.GetSection(location.SectionPath);
 
     private IConfigurationSection EnvironmentSection => configuration.GetSection(location.EnvironmentSectionPath);
 
@@ -25,7 +24,7 @@ internal sealed class WorkflowConfiguration(IConfiguration configuration, Workfl
     {
         foreach (var section in new[] { Section, EnvironmentSection })
         {
-            var unreadable = Unreadable(section).Select(u => u.Key.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var unreadable = Unreadable(section).Select(u => u.Key.Path).ToHashSet(StringComparer.OrdinalIgnoreCase);
             if (unreadable.Count == 0)
             {
                 section.Bind(options);
@@ -33,7 +32,7 @@ internal sealed class WorkflowConfiguration(IConfiguration configuration, Workfl
             }
 
             // The binder throws at the first value it cannot convert: bind a copy of the section without those.
-            var readable = section.GetChildren().Where(c => !unreadable.Contains(c.Key)).SelectMany(c => c.AsEnumerable());
+            var readable = section.AsEnumerable().Where(pair => !unreadable.Contains(pair.Key));
             new ConfigurationBuilder().AddInMemoryCollection(readable).Build().GetSection(section.Path).Bind(options);
         }
     }
@@ -44,8 +43,8 @@ internal sealed class WorkflowConfiguration(IConfiguration configuration, Workfl
         var problems = new List<string>();
         foreach (var (key, setting) in Unreadable(Section).Concat(Unreadable(EnvironmentSection)))
         {
-            var source = Supplier(key.Path) ?? new SettingSource(SettingOrigin.Configuration, key.Path, key.Value);
-            problems.Add($"{source.Key}={source.RawValue} {WorkflowSettings.Complaint(setting.PropertyType)} (for {setting.Name}).");
+            var source = Supplier(key) ?? new SettingSource(SettingOrigin.Configuration, key.Path, key.Value);
+            problems.Add($"{source.Key}={source.RawValue} {WorkflowSettings.Complaint(setting.Type)} (for {setting.Path}).");
         }
 
         problems.AddRange(EnvironmentEntries(configuration).Where(e => e.Prefix == location.Prefix).Select(e => e.Problem).OfType<string>());
@@ -53,17 +52,33 @@ internal sealed class WorkflowConfiguration(IConfiguration configuration, Workfl
     }
 
     /// <summary>Where the value of <paramref name="setting"/> in <paramref name="options"/> came from.</summary>
-    public SettingSource SourceOf(PropertyInfo setting, StatusWorkflowOptions options)
-        => ReadableSupplier(location.EnvironmentSectionPath, setting)
-            ?? ReadableSupplier(location.SectionPath, setting)
+    public SettingSource SourceOf(WorkflowSetting setting, StatusWorkflowOptions options)
+        => ReadableSupplier(EnvironmentSection, setting)
+            ?? ReadableSupplier(Section, setting)
             ?? CodeOrDefault(setting, options);
 
     /// <summary>The source of a value set by no configuration: code, or the default (code that sets a default reads as the default).</summary>
-    public static SettingSource CodeOrDefault(PropertyInfo setting, StatusWorkflowOptions options)
+    public static SettingSource CodeOrDefault(WorkflowSetting setting, StatusWorkflowOptions options)
         => Equals(setting.GetValue(options), setting.GetValue(Defaults)) ? SettingSource.Default : SettingSource.Code;
 
-    /// <summary>The keys of the workflow's section that name no setting (the binder ignores them).</summary>
-    public IEnumerable<string> UnknownKeys() => Section.GetChildren().Where(c => WorkflowSettings.Find(c.Key) is null).Select(c => c.Path);
+    /// <summary>The keys of the workflow's section that name no setting (the binder ignores them); a group's keys are looked at one by one.</summary>
+    public IEnumerable<string> UnknownKeys()
+    {
+        foreach (var key in Section.GetChildren())
+        {
+            if (WorkflowSettings.IsGroup(key.Key) && key.Value is null)
+            {
+                foreach (var inner in key.GetChildren().Where(inner => WorkflowSettings.Find(key.Key + ":" + inner.Key) is null))
+                {
+                    yield return inner.Path;
+                }
+            }
+            else if (WorkflowSettings.Find(key.Key) is null)
+            {
+                yield return key.Path;
+            }
+        }
+    }
 
     /// <summary>Every <c>*_SCHEDULER_*</c> variable that environment sources in <paramref name="configuration"/> read.</summary>
     public static IEnumerable<EnvironmentEntry> EnvironmentEntries(IConfiguration configuration)
@@ -75,40 +90,41 @@ internal sealed class WorkflowConfiguration(IConfiguration configuration, Workfl
             ? root.Providers.SelectMany(p => p is ChainedConfigurationProvider { Configuration: IConfigurationRoot inner } ? Providers(inner) : [p])
             : [];
 
-    private SettingSource? ReadableSupplier(string sectionPath, PropertyInfo setting)
+    private SettingSource? ReadableSupplier(IConfigurationSection section, WorkflowSetting setting)
     {
-        var key = configuration.GetSection(ConfigurationPath.Combine(sectionPath, setting.Name));
-        return key.Value is not null && Readable(key, setting.PropertyType) ? Supplier(key.Path) : null;
+        var key = section.GetSection(setting.Path);
+        return key.Value is not null && Readable(key, setting.Type) ? Supplier(key) : null;
     }
 
     /// <summary>The provider that supplies <paramref name="key"/>: the last one that has it, as the configuration reads it.</summary>
-    private SettingSource? Supplier(string key)
+    private SettingSource? Supplier(IConfigurationSection key)
     {
         var providers = Providers(configuration).ToList();
-        if (providers.Count == 0)
+        if (providers.Count == 0 || (location.Section is not null && !key.Path.StartsWith(WorkflowEnvironment.SectionPath + ":", StringComparison.OrdinalIgnoreCase)))
         {
-            // Not a configuration root: the value is known, not who set it.
-            return configuration[key] is { } raw ? new SettingSource(SettingOrigin.Configuration, key, raw) : null;
+            // Not a configuration root, or a section given at registration: the value is known, not who set it.
+            return key.Value is { } raw ? new SettingSource(SettingOrigin.Configuration, key.Path, raw) : null;
         }
 
         for (var i = providers.Count - 1; i >= 0; i--)
         {
-            if (providers[i].TryGet(key, out var value) && value is not null)
+            if (providers[i].TryGet(key.Path, out var value) && value is not null)
             {
-                return providers[i] is StatusWorkflowEnvironmentProvider environment && environment.SetterOf(key) is { } entry
+                return providers[i] is StatusWorkflowEnvironmentProvider environment && environment.SetterOf(key.Path) is { } entry
                     ? new SettingSource(SettingOrigin.Environment, entry.Variable, entry.RawValue)
-                    : new SettingSource(SettingOrigin.Configuration, key, value);
+                    : new SettingSource(SettingOrigin.Configuration, key.Path, value);
             }
         }
 
         return null;
     }
 
-    private static IEnumerable<(IConfigurationSection Key, PropertyInfo Setting)> Unreadable(IConfigurationSection section)
+    /// <summary>Every value of <paramref name="section"/> that names a setting and that the binder cannot convert.</summary>
+    private static IEnumerable<(IConfigurationSection Key, WorkflowSetting Setting)> Unreadable(IConfigurationSection section)
     {
-        foreach (var key in section.GetChildren())
+        foreach (var (path, value) in section.AsEnumerable(makePathsRelative: true))
         {
-            if (key.Value is not null && WorkflowSettings.Find(key.Key) is { } setting && !Readable(key, setting.PropertyType))
+            if (value is not null && WorkflowSettings.Find(path) is { } setting && section.GetSection(path) is var key && !Readable(key, setting.Type))
             {
                 yield return (key, setting);
             }

@@ -4,8 +4,8 @@ namespace ScraperSky.Pipeline.Configuration;
 
 /// <summary>
 /// The names of the seeds' environment variables, <c>{PREFIX}_SCHEDULER_{PARAMETER}</c> (seed 000), and the neutral
-/// configuration section they are loaded into: one sub-section per prefix, keyed by option name
-/// (<c>DOMAIN_SCHEDULER_INTERVAL_SECONDS=30</c> → <c>ScraperSky:Environment:DOMAIN:Interval = 00:00:30</c>).
+/// configuration section they are loaded into: one sub-section per prefix, keyed by setting path
+/// (<c>DOMAIN_SCHEDULER_INTERVAL_SECONDS=30</c> → <c>ScraperSky:Environment:DOMAIN:Schedule:Interval = 00:00:30</c>).
 /// </summary>
 internal static class WorkflowEnvironment
 {

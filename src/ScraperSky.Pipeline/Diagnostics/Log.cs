@@ -137,7 +137,7 @@ internal static partial class Log
     [LoggerMessage(5001, LogLevel.Warning, "Wake-up: the listening connection for {Workflows} failed; reconnecting in {Delay}, then claiming once to catch up. Polling continues meanwhile.")]
     public static partial void WakeUpConnectionLost(ILogger logger, Exception exception, string workflows, TimeSpan delay);
 
-    [LoggerMessage(5002, LogLevel.Warning, "Wake-up: the connection for {Workflows} goes through a transaction-mode pooler, where LISTEN cannot work; those workflows poll only. Set WakeUpConnectionString to a direct connection to wake them.")]
+    [LoggerMessage(5002, LogLevel.Warning, "Wake-up: the connection for {Workflows} goes through a transaction-mode pooler, where LISTEN cannot work; those workflows poll only. Set WakeUp:ConnectionString to a direct connection to wake them.")]
     public static partial void WakeUpBehindPooler(ILogger logger, string workflows);
 
     [LoggerMessage(5003, LogLevel.Information, "Status workflow '{Workflow}': installed its wake-up trigger.")]
@@ -158,7 +158,7 @@ internal static partial class Log
     [LoggerMessage(1016, LogLevel.Error, "Status workflow '{Workflow}': item {Key}'s processor ignored its cancellation and was abandoned; its transaction was ended on the server (backend {Backend}: {Ended}) and its session refuses further commands.")]
     public static partial void ItemAbandoned(ILogger logger, string workflow, object? key, int? backend, bool ended);
 
-    [LoggerMessage(1017, LogLevel.Information, "Status workflow '{Workflow}': the run stopped at MaxBatchesPerRun ({MaxBatches}) with rows still queued; it runs again at once.")]
+    [LoggerMessage(1017, LogLevel.Information, "Status workflow '{Workflow}': the run stopped at Batch:MaxPerRun ({MaxBatches}) with rows still queued; it runs again at once.")]
     public static partial void RunAgainWithBacklog(ILogger logger, string workflow, int maxBatches);
 
     [LoggerMessage(1018, LogLevel.Warning, "Status workflow '{Workflow}': an atomic batch's transaction broke ({Count} rows; an item may have ended it, or made its commit fail); it was rolled back and its rows run alone to find the one that breaks it. If the transaction was ended on the way, its batch-mates may have been taken by another host meanwhile.")]

@@ -103,7 +103,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
 
         _loop = new RunJobLoop<TEntity>(definition, _scopes, _logger, _time, () => _options.Get(Name), _telemetry, _sqlClock);
         _definition = definition;
-        _queueDepth = new QueueDepthSource(CountQueuedAsync, () => _options.Get(Name).Interval, _time);
+        _queueDepth = new QueueDepthSource(CountQueuedAsync, () => _options.Get(Name).Schedule.Interval, _time);
         _telemetry.RegisterQueueDepth(Name, _queueDepth);
     }
 
@@ -133,13 +133,13 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
             var db = (DbContext)scope.ServiceProvider.GetRequiredService(Registration.ContextType);
             await SchemaCheck.RunAsync(db, _definition!, _loop!.Sql, cancellationToken).ConfigureAwait(false);
             var options = _options.Get(Name);
-            if (options.InstallWakeUpTrigger)
+            if (options.WakeUp.InstallTrigger)
             {
                 var ddl = WakeUp.WakeUpSql.TriggerDdl(_definition!);
                 await db.Database.ExecuteSqlRawAsync(ddl, cancellationToken).ConfigureAwait(false);
                 Log.WakeUpTriggerInstalled(_logger, Name);
             }
-            else if (options.WakeUp && options.Doctor != DoctorMode.Off
+            else if (options.WakeUp.Enabled && options.Doctor != DoctorMode.Off
                 && await WakeUp.WakeUpTriggerCheck.ProblemAsync(db, _definition!, options, cancellationToken).ConfigureAwait(false) is { } triggerProblem)
             {
                 if (options.Doctor == DoctorMode.Fail)

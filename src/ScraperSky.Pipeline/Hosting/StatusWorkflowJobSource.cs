@@ -83,20 +83,20 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
             }
 
             var definition = workflow.Definition;
-            Log.WorkflowStarted(_logger, workflow.Name, definition.TableDisplayName, definition.StatusColumn, definition.StatusStorage, options.BatchSize, options.Interval);
-            var jobId = options.JobId ?? workflow.Name;
-            if (options.WakeUp)
+            Log.WorkflowStarted(_logger, workflow.Name, definition.TableDisplayName, definition.StatusColumn, definition.StatusStorage, options.Batch.Size, options.Schedule.Interval);
+            var jobId = options.Schedule.JobId ?? workflow.Name;
+            if (options.WakeUp.Enabled)
             {
                 _wakeSignals.For(workflow.Name).Connect(() => _scheduler.Wake(jobId, WakeSignal.MinimumSpacing));
             }
 
             var due = new DueRetries();
-            jobs.Add(new JobDefinition(jobId, JobSchedule.From(options), context => RunAsync(workflow, jobId, due, context), $"status workflow '{workflow.Name}'"));
+            jobs.Add(new JobDefinition(jobId, JobSchedule.From(options.Schedule), context => RunAsync(workflow, jobId, due, context), $"status workflow '{workflow.Name}'"));
             if (options.Mode == ClaimMode.Lease && workflow.Rescuer is { } rescuer)
             {
                 // The rescuer is a maintenance job of its own: its period follows the lease, not the workflow's interval,
                 // and it is visible (and can be paused or run now) like any job.
-                var schedule = JobSchedule.From(options) with { Interval = LeaseRescuer.Period(options), MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero };
+                var schedule = JobSchedule.From(options.Schedule) with { Interval = LeaseRescuer.Period(options), MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero };
                 jobs.Add(new JobDefinition(LeaseRescuer.JobId(jobId), schedule, context => RescueAsync(workflow, rescuer, jobId, context), $"lease rescuer of status workflow '{workflow.Name}'"));
             }
         }
@@ -135,7 +135,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
         if (result.StoppedAtBatchLimit)
         {
             // Rows are still queued: run again as soon as this run ends, rather than a whole interval later.
-            Log.RunAgainWithBacklog(_logger, workflow.Name, options.MaxBatchesPerRun);
+            Log.RunAgainWithBacklog(_logger, workflow.Name, options.Batch.MaxPerRun);
             _scheduler.Wake(jobId, TimeSpan.Zero);
         }
 
@@ -186,7 +186,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
 
         var configuration = _configuration is null ? null : new WorkflowConfiguration(_configuration, location);
         var settings = string.Join(", ", WorkflowSettings.All.Where(WorkflowSettings.IsLogged).Select(s =>
-            $"{s.Name}={Format(s.GetValue(options) ?? (s.Name == nameof(options.JobId) ? workflow : null))} ({configuration?.SourceOf(s, options) ?? WorkflowConfiguration.CodeOrDefault(s, options)})"));
+            $"{s.Path}={Format(s.GetValue(options) ?? (s.Property.Name == nameof(options.Schedule.JobId) ? workflow : null))} ({configuration?.SourceOf(s, options) ?? WorkflowConfiguration.CodeOrDefault(s, options)})"));
         Log.WorkflowSettings(_logger, workflow, location.Prefix, settings);
     }
 

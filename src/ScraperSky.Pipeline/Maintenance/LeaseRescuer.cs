@@ -38,7 +38,7 @@ internal sealed class LeaseRescuer
     public static string JobId(string workflowJobId) => workflowJobId + ":rescue";
 
     /// <summary>How often the rescuer runs: a quarter of the lease, from one second to one minute.</summary>
-    public static TimeSpan Period(StatusWorkflowOptions options) => TimeSpan.FromTicks(Math.Clamp(options.LeaseDuration.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+    public static TimeSpan Period(StatusWorkflowOptions options) => TimeSpan.FromTicks(Math.Clamp(options.Lease.Duration.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
 
     /// <summary>Rescues every expired lease now.</summary>
     public async Task<RescueResult> RescueAsync(StatusWorkflowOptions options, CancellationToken cancellationToken)
@@ -49,7 +49,7 @@ internal sealed class LeaseRescuer
         {
             while (true)
             {
-                var (requeued, failed) = await _store.RescueChunkAsync(db, _lockKey, ChunkSize, options.MaxAttempts, cancellationToken).ConfigureAwait(false);
+                var (requeued, failed) = await _store.RescueChunkAsync(db, _lockKey, ChunkSize, options.Retry.MaxAttempts, cancellationToken).ConfigureAwait(false);
                 total = new RescueResult(total.Requeued + requeued, total.Failed + failed);
                 if (requeued + failed < ChunkSize)
                 {

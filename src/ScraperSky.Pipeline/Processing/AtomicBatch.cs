@@ -60,9 +60,9 @@ internal sealed class AtomicBatch<TEntity>
         {
             Claim<TEntity> claim;
             var claimStarted = Stopwatch.GetTimestamp();
-            using (var claimActivity = _telemetry.StartClaim(jobId, options.BatchSize))
+            using (var claimActivity = _telemetry.StartClaim(jobId, options.Batch.Size))
             {
-                claim = await _store.ClaimAtomicAsync(db, options.BatchSize, abort).ConfigureAwait(false);
+                claim = await _store.ClaimAtomicAsync(db, options.Batch.Size, abort).ConfigureAwait(false);
                 _telemetry.Claimed(claimActivity, claim.Items.Count + claim.Unreadable.Count, claimStarted);
             }
 

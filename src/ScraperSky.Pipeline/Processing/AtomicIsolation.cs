@@ -64,7 +64,7 @@ internal sealed class AtomicIsolation<TEntity>
         var failures = key is null ? MaxIsolatedFailures : _suspects.AddOrUpdate(key, 1, static (_, n) => n + 1);
         var final = failures >= MaxIsolatedFailures;
         var text = $"broke its transaction: {reason}";
-        var ended = await _store.CountIsolatedFailureAsync(key, final && _definition.AttemptsColumn is null ? $"{text} (gave up after {failures} isolated attempts)" : text, options.MaxAttempts, final).ConfigureAwait(false);
+        var ended = await _store.CountIsolatedFailureAsync(key, final && _definition.AttemptsColumn is null ? $"{text} (gave up after {failures} isolated attempts)" : text, options.Retry.MaxAttempts, final).ConfigureAwait(false);
         Log.ItemBrokeItsTransaction(_logger, _definition.Name, key, failures, ended, reason);
         if (ended && key is not null)
         {

@@ -53,8 +53,8 @@ internal sealed class LeaseBatch<TEntity>
         await using (claimScope.ConfigureAwait(false))
         {
             var claimStarted = Stopwatch.GetTimestamp();
-            using var claimActivity = _telemetry.StartClaim(jobId, options.BatchSize);
-            claim = await _store.ClaimLeaseAsync(claimDb, options.BatchSize, options.LeaseDuration, token, abort).ConfigureAwait(false);
+            using var claimActivity = _telemetry.StartClaim(jobId, options.Batch.Size);
+            claim = await _store.ClaimLeaseAsync(claimDb, options.Batch.Size, options.Lease.Duration, token, abort).ConfigureAwait(false);
             _telemetry.Claimed(claimActivity, claim.Items.Count + claim.Unreadable.Count, claimStarted);
         }
 
@@ -180,7 +180,7 @@ internal sealed class LeaseBatch<TEntity>
             var token = work.Token;
             var context = new StatusItemContext(_definition.Name, work.JobId, db, attemptNumber)
             {
-                LeaseExtender = (duration, ct) => ExtendLeaseAsync(db, key, token, duration ?? options.LeaseDuration, ct),
+                LeaseExtender = (duration, ct) => ExtendLeaseAsync(db, key, token, duration ?? options.Lease.Duration, ct),
             };
             var itemStarted = Stopwatch.GetTimestamp();
             using var itemActivity = _telemetry.StartItem(work.JobId, key);

@@ -44,7 +44,7 @@ internal sealed class LeaseKeeper<TEntity> : IDisposable
 
     /// <summary>The renewal interval: the setting, or a tenth of the lease, at most 30 seconds.</summary>
     public static TimeSpan Interval(StatusWorkflowOptions options)
-        => options.LeaseRenewalInterval ?? TimeSpan.FromTicks(Math.Min(options.LeaseDuration.Ticks / 10, TimeSpan.TicksPerSecond * 30));
+        => options.Lease.RenewalInterval ?? TimeSpan.FromTicks(Math.Min(options.Lease.Duration.Ticks / 10, TimeSpan.TicksPerSecond * 30));
 
     /// <summary>Starts holding rows claimed under <paramref name="token"/>.</summary>
     public void Hold(IEnumerable<object?> keys, string token, Func<StatusWorkflowOptions> options)
@@ -140,7 +140,7 @@ internal sealed class LeaseKeeper<TEntity> : IDisposable
             tokens[i] = snapshot[i].Value;
         }
 
-        await _store.RenewLeasesAsync(keys, tokens, options.LeaseDuration, _disposed.Token).ConfigureAwait(false);
+        await _store.RenewLeasesAsync(keys, tokens, options.Lease.Duration, _disposed.Token).ConfigureAwait(false);
         Renewals++;
     }
 }

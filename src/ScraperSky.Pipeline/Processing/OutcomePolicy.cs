@@ -74,9 +74,9 @@ internal static class OutcomePolicy
             return new Decision(WorkflowSql.ErrorKind, reason, TimeSpan.Zero);
         }
 
-        if (attemptNumber >= options.MaxAttempts)
+        if (attemptNumber >= options.Retry.MaxAttempts)
         {
-            return new Decision(WorkflowSql.ErrorKind, options.MaxAttempts > 1 ? $"{reason} (gave up after {attemptNumber} attempts)" : reason, TimeSpan.Zero);
+            return new Decision(WorkflowSql.ErrorKind, options.Retry.MaxAttempts > 1 ? $"{reason} (gave up after {attemptNumber} attempts)" : reason, TimeSpan.Zero);
         }
 
         return new Decision(WorkflowSql.RetryKind, reason, requestedDelay ?? RetryPolicy.Delay(options, attemptNumber, random));

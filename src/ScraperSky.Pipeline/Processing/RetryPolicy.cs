@@ -11,7 +11,7 @@ internal static class RetryPolicy
     public static TimeSpan Delay(StatusWorkflowOptions options, int attempt, double random)
     {
         var exponent = Math.Clamp(attempt - 1, 0, 30);
-        var ticks = Math.Min(options.RetryDelay.Ticks * Math.Pow(2, exponent), options.MaxRetryDelay.Ticks);
+        var ticks = Math.Min(options.Retry.Delay.Ticks * Math.Pow(2, exponent), options.Retry.MaxDelay.Ticks);
         return TimeSpan.FromTicks((long)((ticks / 2) + (ticks / 2 * random)));
     }
 }

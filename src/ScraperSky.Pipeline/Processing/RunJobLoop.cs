@@ -54,7 +54,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
     /// <summary>Gets the lease keeper, when the workflow has lease columns.</summary>
     internal LeaseKeeper<TEntity>? Keeper => _keeper;
 
-    /// <summary>Runs batches until the queue is empty, <see cref="StatusWorkflowOptions.MaxBatchesPerRun"/> or stopping.</summary>
+    /// <summary>Runs batches until the queue is empty, <see cref="StatusWorkflowBatchOptions.MaxPerRun"/> or stopping.</summary>
     /// <param name="options">The workflow's settings for this run.</param>
     /// <param name="jobId">The scheduler job id, passed to processors.</param>
     /// <param name="stopping">Signalled when no new batch or item should start (the host is stopping).</param>
@@ -65,7 +65,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
         var lease = options.Mode == ClaimMode.Lease;
         var batches = 0;
         var lastWasFull = false;
-        while (batches < options.MaxBatchesPerRun && !stopping.IsCancellationRequested)
+        while (batches < options.Batch.MaxPerRun && !stopping.IsCancellationRequested)
         {
             batches++;
             BatchResult result;
@@ -88,7 +88,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
             }
 
             total += result.Outcome;
-            lastWasFull = result.ClaimAgain || result.Outcome.Claimed >= options.BatchSize;
+            lastWasFull = result.ClaimAgain || result.Outcome.Claimed >= options.Batch.Size;
             if (result.EndRun || !lastWasFull)
             {
                 lastWasFull = false;
@@ -96,7 +96,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
             }
         }
 
-        return total with { StoppedAtBatchLimit = lastWasFull && batches >= options.MaxBatchesPerRun && !stopping.IsCancellationRequested };
+        return total with { StoppedAtBatchLimit = lastWasFull && batches >= options.Batch.MaxPerRun && !stopping.IsCancellationRequested };
     }
 
     public void Dispose()

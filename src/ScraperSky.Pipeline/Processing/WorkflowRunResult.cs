@@ -19,7 +19,7 @@ internal readonly record struct WorkflowRunResult(int Batches, int Claimed, int 
     /// <summary>Gets when (host time) the rows this run retried or snoozed become claimable, if any (rounded up to 50 ms).</summary>
     public IReadOnlyCollection<DateTimeOffset>? DueTimes { get; init; }
 
-    /// <summary>Gets whether the run stopped at <c>MaxBatchesPerRun</c> with a full last batch, so rows are probably still queued.</summary>
+    /// <summary>Gets whether the run stopped at <c>Batch:MaxPerRun</c> with a full last batch, so rows are probably still queued.</summary>
     public bool StoppedAtBatchLimit { get; init; }
 
     public static WorkflowRunResult operator +(WorkflowRunResult a, WorkflowRunResult b)

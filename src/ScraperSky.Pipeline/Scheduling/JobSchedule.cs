@@ -15,7 +15,7 @@ internal sealed record JobSchedule(
     public static JobSchedule From(ScheduledJobOptions o)
         => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff, o.OnRepeatedFailure, o.RetryDelay);
 
-    public static JobSchedule From(StatusWorkflowOptions o)
+    public static JobSchedule From(StatusWorkflowScheduleOptions o)
         => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff);
 
     /// <summary>

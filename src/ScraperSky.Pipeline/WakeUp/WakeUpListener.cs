@@ -10,7 +10,7 @@ using ScraperSky.Pipeline.Hosting;
 namespace ScraperSky.Pipeline.WakeUp;
 
 /// <summary>
-/// One listening connection per database for all workflows of the host that enabled <see cref="StatusWorkflowOptions.WakeUp"/>:
+/// One listening connection per database for all workflows of the host that enabled <see cref="StatusWorkflowWakeUpOptions.Enabled"/>:
 /// a notification on a workflow's channel raises its <see cref="WakeSignal"/>. A lost connection is reopened with
 /// back-off, after which every workflow is woken once to catch up on what was missed. Behind a transaction-mode
 /// pooler LISTEN cannot work; the listener detects that and leaves those workflows to polling.
@@ -59,8 +59,8 @@ internal sealed class WakeUpListener : BackgroundService
         await Task.Yield();
         var groups = _workflows
             .Select(w => (Workflow: w, Options: _options.Get(w.Name)))
-            .Where(x => x.Options.Enabled && x.Options.WakeUp)
-            .GroupBy(x => x.Options.WakeUpConnectionString ?? ConnectionStringOf(x.Workflow), StringComparer.Ordinal)
+            .Where(x => x.Options.Enabled && x.Options.WakeUp.Enabled)
+            .GroupBy(x => x.Options.WakeUp.ConnectionString ?? ConnectionStringOf(x.Workflow), StringComparer.Ordinal)
             .ToList();
         await Task.WhenAll(groups.Select(g => ListenAsync(g.Key, g.Select(x => x.Workflow.Name).ToList(), stoppingToken))).ConfigureAwait(false);
     }
@@ -70,7 +70,7 @@ internal sealed class WakeUpListener : BackgroundService
         using var scope = _scopes.CreateScope();
         var db = (DbContext)scope.ServiceProvider.GetRequiredService(workflow.Registration.ContextType);
         return db.Database.GetConnectionString()
-            ?? throw new InvalidOperationException($"Status workflow '{workflow.Name}': WakeUp needs a connection string; the DbContext has none. Set WakeUpConnectionString.");
+            ?? throw new InvalidOperationException($"Status workflow '{workflow.Name}': WakeUp:Enabled needs a connection string; the DbContext has none. Set WakeUp:ConnectionString.");
     }
 
     private async Task ListenAsync(string connectionString, IReadOnlyList<string> workflows, CancellationToken stoppingToken)

@@ -5,7 +5,7 @@ using ScraperSky.Pipeline.Definition;
 namespace ScraperSky.Pipeline.WakeUp;
 
 /// <summary>
-/// At start-up, for a workflow with <see cref="StatusWorkflowOptions.WakeUp"/> on and a trigger installed by a
+/// At start-up, for a workflow with <see cref="StatusWorkflowWakeUpOptions.Enabled"/> on and a trigger installed by a
 /// migration: checks that the trigger function exists with the current body and that both triggers call it, so that a
 /// missing or outdated trigger is reported instead of leaving the workflow to poll without a word.
 /// </summary>
@@ -28,19 +28,19 @@ internal static class WakeUpTriggerCheck
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var body = reader.IsDBNull(0) ? null : reader.GetString(0);
             var triggers = reader.GetInt64(1);
-            var fix = $"rows queued by other writers wait for the next poll (Interval {options.Interval}). Install it: set InstallWakeUpTrigger = true, or run StatusWorkflowScripts.WakeUpTrigger(\"{definition.Name}\") in a migration.";
+            var fix = $"rows queued by other writers wait for the next poll (Schedule:Interval {options.Schedule.Interval}). Install it: set WakeUp:InstallTrigger = true, or run StatusWorkflowScripts.WakeUpTrigger(\"{definition.Name}\") in a migration.";
             if (body is null)
             {
-                return $"WakeUp is on but the wake-up trigger function {function} does not exist; {fix}";
+                return $"WakeUp:Enabled is on but the wake-up trigger function {function} does not exist; {fix}";
             }
 
             if (!string.Equals(body.Trim(), WakeUpSql.FunctionBody(definition.Name).Trim(), StringComparison.Ordinal))
             {
-                return $"WakeUp is on but the wake-up trigger function {function} is not the current version (it does not notify channel '{WakeUpSql.Channel(definition.Name)}'); {fix}";
+                return $"WakeUp:Enabled is on but the wake-up trigger function {function} is not the current version (it does not notify channel '{WakeUpSql.Channel(definition.Name)}'); {fix}";
             }
 
             return triggers < 2
-                ? $"WakeUp is on but {(triggers == 0 ? "neither trigger" : "only one of the triggers")} {insert} and {update} calls {function} on {definition.TableDisplayName} (missing or disabled); {fix}"
+                ? $"WakeUp:Enabled is on but {(triggers == 0 ? "neither trigger" : "only one of the triggers")} {insert} and {update} calls {function} on {definition.TableDisplayName} (missing or disabled); {fix}"
                 : null;
         }
         finally

@@ -32,7 +32,7 @@ public sealed class ConfigurationAuditTests
 
     [Fact]
     public void Find_SectionOfNoWorkflow_Reported()
-        => Find(config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "4", ["ScraperSky:Workflows:Domains:BatchSize"] = "5" })
+        => Find(config: new() { ["ScraperSky:Workflows:domain:Batch:Size"] = "4", ["ScraperSky:Workflows:Domains:Batch:Size"] = "5" })
             .Should().Equal(new Finding(FindingKind.SectionOfNoWorkflow, "ScraperSky:Workflows:domain", null));
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class ConfigurationAuditTests
                     ["CRON_SCHEDULER_TIMEZONE"] = "UTC",
                     ["_SCHEDULER_BATCH_SIZE"] = "1",
                 },
-                config: new() { ["ScraperSky:Workflows:domains:Interval"] = "00:00:30", ["ScraperSky:Other:Key"] = "x" })
+                config: new() { ["ScraperSky:Workflows:domains:Schedule:Interval"] = "00:00:30", ["ScraperSky:Other:Key"] = "x" })
             .Should().BeEmpty();
 
     private static IEnumerable<Finding> Find(Dictionary<string, string>? env = null, Dictionary<string, string?>? config = null)

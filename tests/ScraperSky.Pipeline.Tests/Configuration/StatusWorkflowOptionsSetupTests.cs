@@ -17,11 +17,11 @@ public sealed class StatusWorkflowOptionsSetupTests
     {
         var options = Options(
             env: new() { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" },
-            config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" },
-            code: o => o.BatchSize = 20);
+            config: new() { ["ScraperSky:Workflows:domain:Batch:Size"] = "30" },
+            code: o => o.Batch.Size = 20);
 
-        options.BatchSize.Should().Be(40);
-        Source(nameof(options.BatchSize), options, env: new() { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" }, config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" })
+        options.Batch.Size.Should().Be(40);
+        Source("Batch:Size", options, env: new() { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" }, config: new() { ["ScraperSky:Workflows:domain:Batch:Size"] = "30" })
             .ToString().Should().Be("environment DOMAIN_SCHEDULER_BATCH_SIZE");
     }
 
@@ -30,12 +30,12 @@ public sealed class StatusWorkflowOptionsSetupTests
     {
         var configuration = new ConfigurationBuilder()
             .AddStatusWorkflowEnvironmentVariables(new Dictionary<string, string> { ["DOMAIN_SCHEDULER_INTERVAL_SECONDS"] = "30" })
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ScraperSky:Workflows:domain:Interval"] = "00:05:00" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ScraperSky:Workflows:domain:Schedule:Interval"] = "00:05:00" })
             .Build();
 
         var options = Options(configuration);
 
-        options.Interval.Should().Be(TimeSpan.FromSeconds(30));
+        options.Schedule.Interval.Should().Be(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public sealed class StatusWorkflowOptionsSetupTests
     {
         var options = Options(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "40" }).Build());
 
-        options.BatchSize.Should().Be(StatusWorkflowOptions.DefaultBatchSize, "only AddStatusWorkflowEnvironmentVariables maps the seeds' variables");
+        options.Batch.Size.Should().Be(StatusWorkflowBatchOptions.DefaultSize, "only AddStatusWorkflowEnvironmentVariables maps the seeds' variables");
     }
 
     [Fact]
@@ -51,30 +51,30 @@ public sealed class StatusWorkflowOptionsSetupTests
     {
         var options = Options(config: new() { ["ScraperSky:Workflows:domain:BatchSise"] = "30" });
 
-        options.BatchSize.Should().Be(StatusWorkflowOptions.DefaultBatchSize);
+        options.Batch.Size.Should().Be(StatusWorkflowBatchOptions.DefaultSize);
     }
 
     [Fact]
     public void PostConfigure_ConfigurationAndCode_ConfigurationWins()
     {
         var options = Options(
-            config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30", ["ScraperSky:Workflows:domain:Interval"] = "00:00:45" },
-            code: o => o.BatchSize = 20);
+            config: new() { ["ScraperSky:Workflows:domain:Batch:Size"] = "30", ["ScraperSky:Workflows:domain:Schedule:Interval"] = "00:00:45" },
+            code: o => o.Batch.Size = 20);
 
-        options.BatchSize.Should().Be(30);
-        options.Interval.Should().Be(TimeSpan.FromSeconds(45));
-        Source(nameof(options.BatchSize), options, config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "30" })
-            .ToString().Should().Be("configuration ScraperSky:Workflows:domain:BatchSize");
+        options.Batch.Size.Should().Be(30);
+        options.Schedule.Interval.Should().Be(TimeSpan.FromSeconds(45));
+        Source("Batch:Size", options, config: new() { ["ScraperSky:Workflows:domain:Batch:Size"] = "30" })
+            .ToString().Should().Be("configuration ScraperSky:Workflows:domain:Batch:Size");
     }
 
     [Fact]
     public void PostConfigure_CodeOnly_SourcesSayCodeOrDefault()
     {
-        var options = Options(code: o => o.MaxInstances = 2);
+        var options = Options(code: o => o.Schedule.MaxInstances = 2);
 
-        options.MaxInstances.Should().Be(2);
-        Source(nameof(options.MaxInstances), options).Should().Be(SettingSource.Code);
-        Source(nameof(options.BatchSize), options).Should().Be(SettingSource.Default);
+        options.Schedule.MaxInstances.Should().Be(2);
+        Source("Schedule:MaxInstances", options).Should().Be(SettingSource.Code);
+        Source("Batch:Size", options).Should().Be(SettingSource.Default);
     }
 
     [Fact]
@@ -108,26 +108,25 @@ public sealed class StatusWorkflowOptionsSetupTests
         options.Should().BeEquivalentTo(new
         {
             Enabled = false,
-            JobId = "process_pending_domains",
-            BatchSize = 25,
-            Interval = TimeSpan.FromMinutes(5),
-            MaxBatchesPerRun = 7,
-            MaxInstances = 3,
-            MisfireGraceTime = TimeSpan.FromMinutes(30),
-            Coalesce = false,
-            StartJitter = TimeSpan.FromSeconds(10),
-            MaxConsecutiveFailures = 4,
-            FailureBackoff = TimeSpan.FromMinutes(10),
             Mode = ClaimMode.Lease,
-            LeaseDuration = TimeSpan.FromMinutes(2),
-            LeaseRenewalInterval = TimeSpan.FromSeconds(20),
-            MaxAttempts = 9,
             Parallelism = 4,
             ItemTimeout = TimeSpan.FromSeconds(90),
-            RetryDelay = TimeSpan.FromSeconds(5),
-            MaxRetryDelay = TimeSpan.FromMinutes(5),
             Doctor = DoctorMode.Off,
-            WakeUp = true,
+            Batch = new { Size = 25, MaxPerRun = 7 },
+            Schedule = new
+            {
+                JobId = "process_pending_domains",
+                Interval = TimeSpan.FromMinutes(5),
+                MaxInstances = 3,
+                MisfireGraceTime = TimeSpan.FromMinutes(30),
+                Coalesce = false,
+                StartJitter = TimeSpan.FromSeconds(10),
+                MaxConsecutiveFailures = 4,
+                FailureBackoff = TimeSpan.FromMinutes(10),
+            },
+            Lease = new { Duration = TimeSpan.FromMinutes(2), RenewalInterval = TimeSpan.FromSeconds(20) },
+            Retry = new { MaxAttempts = 9, Delay = TimeSpan.FromSeconds(5), MaxDelay = TimeSpan.FromMinutes(5) },
+            WakeUp = new { Enabled = true, InstallTrigger = false, ConnectionString = (string?)null },
         });
     }
 
@@ -136,22 +135,22 @@ public sealed class StatusWorkflowOptionsSetupTests
     {
         var options = Options(env: new() { ["PROCESS_PENDING_DOMAINS_SCHEDULER_INTERVAL_SECONDS"] = "15" }, name: "process_pending_domains", prefix: null);
 
-        options.Interval.Should().Be(TimeSpan.FromSeconds(15));
+        options.Schedule.Interval.Should().Be(TimeSpan.FromSeconds(15));
     }
 
     [Theory]
-    [InlineData("INTERVAL_SECONDS", "0", "DOMAIN_SCHEDULER_INTERVAL_SECONDS=0 is invalid: Interval must be more than zero and at most one day.")]
-    [InlineData("INTERVAL_SECONDS", "-5", "DOMAIN_SCHEDULER_INTERVAL_SECONDS=-5 is invalid: Interval must be more than zero and at most one day.")]
-    [InlineData("INTERVAL_SECONDS", "abc", "DOMAIN_SCHEDULER_INTERVAL_SECONDS=abc is not a whole number of seconds (for Interval).")]
-    [InlineData("INTERVAL_MINUTES", "1.5", "DOMAIN_SCHEDULER_INTERVAL_MINUTES=1.5 is not a whole number of minutes (for Interval).")]
-    [InlineData("MAX_INSTANCES", "0", "DOMAIN_SCHEDULER_MAX_INSTANCES=0 is invalid: MaxInstances must be at least 1.")]
-    [InlineData("BATCH_SIZE", "10001", "DOMAIN_SCHEDULER_BATCH_SIZE=10001 is invalid: BatchSize must be between 1 and 10000.")]
-    [InlineData("BATCH_SIZE", "", "DOMAIN_SCHEDULER_BATCH_SIZE= is not a whole number (for BatchSize).")]
-    [InlineData("MISFIRE_GRACE_SECONDS", "0", "DOMAIN_SCHEDULER_MISFIRE_GRACE_SECONDS=0 is invalid: MisfireGraceTime must be more than zero.")]
-    [InlineData("JITTER_SECONDS", "60", "DOMAIN_SCHEDULER_JITTER_SECONDS=60 is invalid: StartJitter must be at least zero and less than Interval.")]
+    [InlineData("INTERVAL_SECONDS", "0", "DOMAIN_SCHEDULER_INTERVAL_SECONDS=0 is invalid: Schedule:Interval must be more than zero and at most one day.")]
+    [InlineData("INTERVAL_SECONDS", "-5", "DOMAIN_SCHEDULER_INTERVAL_SECONDS=-5 is invalid: Schedule:Interval must be more than zero and at most one day.")]
+    [InlineData("INTERVAL_SECONDS", "abc", "DOMAIN_SCHEDULER_INTERVAL_SECONDS=abc is not a whole number of seconds (for Schedule:Interval).")]
+    [InlineData("INTERVAL_MINUTES", "1.5", "DOMAIN_SCHEDULER_INTERVAL_MINUTES=1.5 is not a whole number of minutes (for Schedule:Interval).")]
+    [InlineData("MAX_INSTANCES", "0", "DOMAIN_SCHEDULER_MAX_INSTANCES=0 is invalid: Schedule:MaxInstances must be at least 1.")]
+    [InlineData("BATCH_SIZE", "10001", "DOMAIN_SCHEDULER_BATCH_SIZE=10001 is invalid: Batch:Size must be between 1 and 10000.")]
+    [InlineData("BATCH_SIZE", "", "DOMAIN_SCHEDULER_BATCH_SIZE= is not a whole number (for Batch:Size).")]
+    [InlineData("MISFIRE_GRACE_SECONDS", "0", "DOMAIN_SCHEDULER_MISFIRE_GRACE_SECONDS=0 is invalid: Schedule:MisfireGraceTime must be more than zero.")]
+    [InlineData("JITTER_SECONDS", "60", "DOMAIN_SCHEDULER_JITTER_SECONDS=60 is invalid: Schedule:StartJitter must be at least zero and less than Schedule:Interval.")]
     [InlineData("ENABLED", "maybe", "DOMAIN_SCHEDULER_ENABLED=maybe is not true or false (for Enabled).")]
     [InlineData("MODE", "1", "DOMAIN_SCHEDULER_MODE=1 is not one of AtomicBatch, Lease (for Mode).")]
-    [InlineData("RETRY_DELAY_SECONDS", "-1", "DOMAIN_SCHEDULER_RETRY_DELAY_SECONDS=-1 is invalid: RetryDelay must be zero or more.")]
+    [InlineData("RETRY_DELAY_SECONDS", "-1", "DOMAIN_SCHEDULER_RETRY_DELAY_SECONDS=-1 is invalid: Retry:Delay must be zero or more.")]
     public void Validate_BadEnvironmentValue_FailsNamingTheVariableAndTheValue(string suffix, string value, string expected)
     {
         var read = () => Options(env: new() { ["DOMAIN_SCHEDULER_" + suffix] = value });
@@ -173,17 +172,17 @@ public sealed class StatusWorkflowOptionsSetupTests
         var read = () => Options(env: new() { ["DOMAIN_SCHEDULER_INTERVAL_SECONDS"] = "30", ["DOMAIN_SCHEDULER_INTERVAL_MINUTES"] = "1" });
 
         read.Should().Throw<OptionsValidationException>().Which.Failures.Should()
-            .Contain("Status workflow 'domain': DOMAIN_SCHEDULER_INTERVAL_SECONDS and DOMAIN_SCHEDULER_INTERVAL_MINUTES both set Interval; set only one of them.");
+            .Contain("Status workflow 'domain': DOMAIN_SCHEDULER_INTERVAL_SECONDS and DOMAIN_SCHEDULER_INTERVAL_MINUTES both set Schedule:Interval; set only one of them.");
     }
 
     [Fact]
     public void Validate_BadConfigurationValue_FailsNamingTheKey()
     {
-        var read = () => Options(config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "abc", ["ScraperSky:Workflows:domain:MaxInstances"] = "0" });
+        var read = () => Options(config: new() { ["ScraperSky:Workflows:domain:Batch:Size"] = "abc", ["ScraperSky:Workflows:domain:Schedule:MaxInstances"] = "0" });
 
         read.Should().Throw<OptionsValidationException>().Which.Failures.Should().BeEquivalentTo(
-            "Status workflow 'domain': ScraperSky:Workflows:domain:BatchSize=abc is not a whole number (for BatchSize).",
-            "Status workflow 'domain': ScraperSky:Workflows:domain:MaxInstances=0 is invalid: MaxInstances must be at least 1.");
+            "Status workflow 'domain': ScraperSky:Workflows:domain:Batch:Size=abc is not a whole number (for Batch:Size).",
+            "Status workflow 'domain': ScraperSky:Workflows:domain:Schedule:MaxInstances=0 is invalid: Schedule:MaxInstances must be at least 1.");
     }
 
     [Fact]
@@ -192,15 +191,15 @@ public sealed class StatusWorkflowOptionsSetupTests
         var read = () => Options(config: new()
         {
             ["ScraperSky:Workflows:domain:Enabled"] = "yes",
-            ["ScraperSky:Workflows:domain:Interval"] = "soon",
-            ["ScraperSky:Workflows:domain:LeaseRenewalInterval"] = "often",
+            ["ScraperSky:Workflows:domain:Schedule:Interval"] = "soon",
+            ["ScraperSky:Workflows:domain:Lease:RenewalInterval"] = "often",
             ["ScraperSky:Workflows:domain:Doctor"] = "Maybe",
         });
 
         read.Should().Throw<OptionsValidationException>().Which.Failures.Should().BeEquivalentTo(
             "Status workflow 'domain': ScraperSky:Workflows:domain:Enabled=yes is not true or false (for Enabled).",
-            "Status workflow 'domain': ScraperSky:Workflows:domain:Interval=soon is not a time span such as 00:05:00 (for Interval).",
-            "Status workflow 'domain': ScraperSky:Workflows:domain:LeaseRenewalInterval=often is not a time span such as 00:05:00 (for LeaseRenewalInterval).",
+            "Status workflow 'domain': ScraperSky:Workflows:domain:Schedule:Interval=soon is not a time span such as 00:05:00 (for Schedule:Interval).",
+            "Status workflow 'domain': ScraperSky:Workflows:domain:Lease:RenewalInterval=often is not a time span such as 00:05:00 (for Lease:RenewalInterval).",
             "Status workflow 'domain': ScraperSky:Workflows:domain:Doctor=Maybe is not one of Warn, Fail, Off (for Doctor).");
     }
 
@@ -208,10 +207,10 @@ public sealed class StatusWorkflowOptionsSetupTests
     public void Validate_ValueTheBinderCannotRead_LaterValuesAreStillBound()
     {
         // MaxInstances comes after BatchSize: were the binder's first failure the end, the code's 0 would be reported.
-        var read = () => Options(config: new() { ["ScraperSky:Workflows:domain:BatchSize"] = "abc", ["ScraperSky:Workflows:domain:MaxInstances"] = "2" }, code: o => o.MaxInstances = 0);
+        var read = () => Options(config: new() { ["ScraperSky:Workflows:domain:Batch:Size"] = "abc", ["ScraperSky:Workflows:domain:Schedule:MaxInstances"] = "2" }, code: o => o.Schedule.MaxInstances = 0);
 
         read.Should().Throw<OptionsValidationException>().Which.Failures.Should()
-            .Equal("Status workflow 'domain': ScraperSky:Workflows:domain:BatchSize=abc is not a whole number (for BatchSize).");
+            .Equal("Status workflow 'domain': ScraperSky:Workflows:domain:Batch:Size=abc is not a whole number (for Batch:Size).");
     }
 
     [Fact]
@@ -227,17 +226,17 @@ public sealed class StatusWorkflowOptionsSetupTests
         {
             var read = () => monitor.Get(name);
             read.Should().Throw<OptionsValidationException>().Which.Failures.Should()
-                .Equal($"Status workflow '{name}': SITEMAP_SCHEDULER_BATCH_SIZE=many is not a whole number (for BatchSize).");
+                .Equal($"Status workflow '{name}': SITEMAP_SCHEDULER_BATCH_SIZE=many is not a whole number (for Batch:Size).");
         }
     }
 
     [Fact]
     public void Validate_BadValueInCode_NamesTheSettingAndValue()
     {
-        var read = () => Options(code: o => o.FailureBackoff = TimeSpan.Zero);
+        var read = () => Options(code: o => o.Schedule.FailureBackoff = TimeSpan.Zero);
 
         read.Should().Throw<OptionsValidationException>().Which.Failures.Should()
-            .Contain("Status workflow 'domain': FailureBackoff must be more than zero and at most one day (was 00:00:00).");
+            .Contain("Status workflow 'domain': Schedule:FailureBackoff must be more than zero and at most one day (was 00:00:00).");
     }
 
     private static StatusWorkflowOptions Options(
@@ -281,20 +280,20 @@ public sealed class StatusWorkflowOptionsSetupTests
     }
 
     private static void AddWorkflow(ServiceCollection services, string name, string? prefix, Action<StatusWorkflowOptions>? code, bool lease = false)
-        => services.AddStatusWorkflow<LeaseItem, JobStatus>(name, w =>
+    {
+        var w = services.AddStatusWorkflow<LeaseItem, JobStatus>(name);
+        w.UseDbContext<LeaseWorkDb>()
+            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+            .UseProcessor<LeaseProcessor>()
+            .Configure(code ?? (_ => { }));
+        if (lease)
         {
-            w.UseDbContext<LeaseWorkDb>()
-                .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-                .UseProcessor<LeaseProcessor>()
-                .Configure(code ?? (_ => { }));
-            if (lease)
-            {
-                w.Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy);
-            }
+            w.Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy);
+        }
 
-            if (prefix is not null)
-            {
-                w.EnvironmentPrefix(prefix);
-            }
-        });
+        if (prefix is not null)
+        {
+            w.EnvironmentPrefix(prefix);
+        }
+    }
 }

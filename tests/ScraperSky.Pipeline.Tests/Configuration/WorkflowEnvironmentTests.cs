@@ -39,11 +39,11 @@ public sealed class WorkflowEnvironmentTests
     [Fact]
     public void EnvironmentPrefix_NotAnIdentifier_ThrowsNamingWorkflow()
     {
-        var register = () => new ServiceCollection().AddStatusWorkflow<WorkItem, JobStatus>("domain", w => w
+        var register = () => new ServiceCollection().AddStatusWorkflow<WorkItem, JobStatus>("domain")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .UseProcessor<ScriptedProcessor>()
-            .EnvironmentPrefix("DOMAIN-X"));
+            .EnvironmentPrefix("DOMAIN-X");
 
         register.Should().Throw<ArgumentException>().WithMessage("Status workflow 'domain': environment prefix 'DOMAIN-X' must be letters, digits and underscores*");
     }

@@ -25,11 +25,11 @@ public sealed class ErrorColumnLengthTests(SchemaFixture db) : IClassFixture<Sch
     {
         await db.SeedAsync("enum_items", 4);
         var logs = new LogSignal();
-        await using var harness = WorkflowHarness.Create<EnumWorkDb>(db.ConnectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        await using var harness = WorkflowHarness.Create<EnumWorkDb>(db.ConnectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
-            .UseProcessor<ScriptedProcessor>()), logs: logs);
+            .UseProcessor<ScriptedProcessor>(), logs: logs);
         harness.Script.Body = (item, _, _) => ValueTask.FromResult(item.Id % 2 == 0 ? ItemResult.Failed(LongReason) : ItemResult.Completed);
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 

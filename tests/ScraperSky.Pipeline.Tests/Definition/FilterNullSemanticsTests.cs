@@ -70,11 +70,11 @@ public sealed class FilterNullSemanticsTests(SchemaFixture db) : IClassFixture<S
         await using var harness = WorkflowHarness.Create<NullableDb>(db.ConnectionString, services =>
         {
             services.AddSingleton<NullableProcessor>();
-            services.AddStatusWorkflow<NullableItem, JobStatus>("work", w => w
+            services.AddStatusWorkflow<NullableItem, JobStatus>("work")
                 .UseDbContext<NullableDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .Where(filter)
-                .UseProcessor<NullableProcessor>());
+                .UseProcessor<NullableProcessor>();
         });
 
         await harness.RunAsync();

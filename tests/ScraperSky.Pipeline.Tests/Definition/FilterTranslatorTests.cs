@@ -77,13 +77,12 @@ public sealed class FilterTranslatorTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddDbContext<UnmappedLeaseDb>(o => TestSchema.UseTestDatabase(o, "Host=127.0.0.1;Port=1"));
-        services.AddStatusWorkflow<UnmappedLeaseItem, JobStatus>("work", w =>
-        {
-            w.UseDbContext<UnmappedLeaseDb>()
-                .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-                .UseProcessor<NoOp>();
-            build(w);
-        });
+        var w = services.AddStatusWorkflow<UnmappedLeaseItem, JobStatus>("work");
+        w.UseDbContext<UnmappedLeaseDb>()
+            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+            .UseProcessor<NoOp>();
+        build(w);
+
         using var provider = services.BuildServiceProvider();
         var workflow = provider.GetServices<Pipeline.Hosting.StatusWorkflow>().Single();
         workflow.Resolve();

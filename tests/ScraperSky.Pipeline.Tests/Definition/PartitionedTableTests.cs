@@ -84,11 +84,11 @@ public sealed class PartitionedTableTests(DatabaseFixture db) : IClassFixture<Da
             ? WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.Doctor = doctor, logs: logs)
             : WorkflowHarness.Create<LeaseWorkDb>(
                 db.ConnectionString,
-                services => services.AddStatusWorkflow<LeaseItem, JobStatus>("work", w => w
+                services => services.AddStatusWorkflow<LeaseItem, JobStatus>("work")
                     .UseDbContext<LeaseWorkDb>()
                     .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                     .ErrorText(x => x.Error)
                     .UseProcessor<LeaseProcessor>()
-                    .Configure(o => o.Doctor = doctor)),
+                    .Configure(o => o.Doctor = doctor),
                 logs: logs);
 }

@@ -42,11 +42,11 @@ public sealed class ServiceProviderCheckTests(SchemaFixture db) : IClassFixture<
     }
 
     private static void Register(IServiceCollection services)
-        => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<LeakyDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(o => o.Doctor = DoctorMode.Off));
+            .Configure(o => o.Doctor = DoctorMode.Off);
 
     public sealed class LeakyDb(DbContextOptions<LeakyDb> options) : DbContext(options)
     {

@@ -70,23 +70,22 @@ public sealed class StatusLabelEscapingTests(DatabaseFixture db) : IClassFixture
         services.AddLogging();
         services.AddDbContext<OddDb>(o => TestSchema.Quiet(o).UseNpgsql(db.ConnectionString, n => n.MapEnum<OddStatus>("odd_status", nameTranslator: TestSchema.NameTranslator)));
         services.AddSingleton(new OddTable(table));
-        services.AddStatusWorkflow<OddItem, OddStatus>("odd", w =>
-        {
-            w.UseDbContext<OddDb>()
-                .Status(x => x.Status, OddStatus.Queued, OddStatus.Processing, OddStatus.Completed, OddStatus.Error)
-                .ErrorText(x => x.Error)
-                .Where(x => x.Status != OddStatus.Held && !new[] { OddStatus.Held }.Contains(x.Status))
-                .UseProcessor<OddProcessor>()
-                .Configure(o =>
-                {
-                    o.Mode = mode;
-                    o.InstallWakeUpTrigger = true;
-                });
-            if (mode == ClaimMode.Lease)
+        var w = services.AddStatusWorkflow<OddItem, OddStatus>("odd");
+        w.UseDbContext<OddDb>()
+            .Status(x => x.Status, OddStatus.Queued, OddStatus.Processing, OddStatus.Completed, OddStatus.Error)
+            .ErrorText(x => x.Error)
+            .Where(x => x.Status != OddStatus.Held && !new[] { OddStatus.Held }.Contains(x.Status))
+            .UseProcessor<OddProcessor>()
+            .Configure(o =>
             {
-                w.Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy);
-            }
-        });
+                o.Mode = mode;
+                o.WakeUp.InstallTrigger = true;
+            });
+        if (mode == ClaimMode.Lease)
+        {
+            w.Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy);
+        }
+
         return services.BuildServiceProvider();
     }
 

@@ -85,10 +85,10 @@ public sealed class StatusValueDoctorTests(SchemaFixture db) : IClassFixture<Sch
     private WorkflowHarness Harness(DoctorMode doctor, LogSignal logs)
         => WorkflowHarness.Create<TextWorkDb>(
             db.ConnectionString,
-            services => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+            services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
                 .UseDbContext<TextWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .UseProcessor<ScriptedProcessor>()
-                .Configure(o => o.Doctor = doctor)),
+                .Configure(o => o.Doctor = doctor),
             logs: logs);
 }

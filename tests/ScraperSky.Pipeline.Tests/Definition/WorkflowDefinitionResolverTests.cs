@@ -77,11 +77,11 @@ public sealed class WorkflowDefinitionResolverTests
         services.AddLogging();
         services.AddDbContext<IgnoredErrorDb>(o => TestSchema.UseTestDatabase(o, AnyConnection));
         services.AddSingleton<ProcessorScript>();
-        services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<IgnoredErrorDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
-            .UseProcessor<ScriptedProcessor>());
+            .UseProcessor<ScriptedProcessor>();
         using var provider = services.BuildServiceProvider();
 
         var act = () => provider.GetServices<Pipeline.Hosting.StatusWorkflow>().Single().Resolve();
@@ -95,10 +95,10 @@ public sealed class WorkflowDefinitionResolverTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<ProcessorScript>();
-        services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<TextWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .UseProcessor<ScriptedProcessor>());
+            .UseProcessor<ScriptedProcessor>();
         using var provider = services.BuildServiceProvider();
 
         var act = () => provider.GetServices<Pipeline.Hosting.StatusWorkflow>().Single().Resolve();

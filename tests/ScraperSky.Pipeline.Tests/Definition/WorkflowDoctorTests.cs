@@ -53,10 +53,10 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
     {
         await db.Database.ExecuteAsync("CREATE TABLE IF NOT EXISTS big_items (LIKE text_items INCLUDING DEFAULTS); TRUNCATE big_items; INSERT INTO big_items (status) SELECT CASE WHEN g % 100 = 0 THEN 'Queued' ELSE 'Completed' END FROM generate_series(1, 20000) g; CREATE INDEX IF NOT EXISTS big_items_by_status_payload ON big_items (payload, status); ANALYZE big_items;");
         var logs = new LogSignal();
-        await using var harness = WorkflowHarness.Create<BigItemsDb>(db.ConnectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        await using var harness = WorkflowHarness.Create<BigItemsDb>(db.ConnectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<BigItemsDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .UseProcessor<ScriptedProcessor>()), logs: logs);
+            .UseProcessor<ScriptedProcessor>(), logs: logs);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
@@ -99,11 +99,11 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
     }
 
     private static Action<IServiceCollection> RegisterText(DoctorMode doctor)
-        => services => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        => services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<TextWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(o => o.Doctor = doctor));
+            .Configure(o => o.Doctor = doctor);
 
     public sealed class BigItemsDb(DbContextOptions<BigItemsDb> options) : DbContext(options)
     {

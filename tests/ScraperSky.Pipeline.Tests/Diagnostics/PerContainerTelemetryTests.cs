@@ -58,7 +58,7 @@ public sealed class PerContainerTelemetryTests(SchemaFixture db) : IClassFixture
             secondMetrics.Sum("scrapersky.pipeline.items.completed").Should().Be(5);
 
             await second.DisposeAsync();
-            time.Advance(first.Options(name).Interval + TimeSpan.FromSeconds(1));
+            time.Advance(first.Options(name).Schedule.Interval + TimeSpan.FromSeconds(1));
             firstMetrics.Observe();
             await firstWorkflow.QueueDepth.WhenRefreshedAsync();
             firstMetrics.Observe();

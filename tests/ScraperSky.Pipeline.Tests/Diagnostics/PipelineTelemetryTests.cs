@@ -74,7 +74,7 @@ public sealed class PipelineTelemetryTests(SchemaFixture db) : IClassFixture<Sch
         };
         ActivitySource.AddActivityListener(listener);
         await db.SeedAsync("enum_items", 2);
-        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.BatchSize = 5, name: name);
+        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Batch.Size = 5, name: name);
         harness.Script.Body = (item, _, _) => item.Id == 2 ? throw new InvalidOperationException("kaput") : ValueTask.FromResult(ItemResult.Completed);
 
         await harness.RunAsync(name);
@@ -99,11 +99,11 @@ public sealed class PipelineTelemetryTests(SchemaFixture db) : IClassFixture<Sch
         var time = new FakeTimeProvider(Start);
         await using var harness = WorkflowHarness.Create<EnumWorkDb>(
             db.ConnectionString,
-            services => services.AddStatusWorkflow<WorkItem, JobStatus>(name, w => w
+            services => services.AddStatusWorkflow<WorkItem, JobStatus>(name)
                 .UseDbContext<EnumWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .UseProcessor<ScriptedProcessor>()
-                .Configure(o => o.Interval = TimeSpan.FromSeconds(30))),
+                .Configure(o => o.Schedule.Interval = TimeSpan.FromSeconds(30)),
             time);
         var workflow = (Pipeline.Hosting.StatusWorkflow<WorkItem>)harness.Workflow(name);
         var depth = workflow.QueueDepth!;

@@ -20,10 +20,10 @@ public sealed class QueueDepthGaugeTests(SchemaFixture db) : IClassFixture<Schem
     {
         var name = "depth-" + Guid.NewGuid().ToString("N")[..8];
         await db.SeedAsync("enum_items", 3000);
-        await using var harness = WorkflowHarness.Create<EnumWorkDb>(db.ConnectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>(name, w => w
+        await using var harness = WorkflowHarness.Create<EnumWorkDb>(db.ConnectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>(name)
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .UseProcessor<ScriptedProcessor>()));
+            .UseProcessor<ScriptedProcessor>());
         var workflow = (Pipeline.Hosting.StatusWorkflow<WorkItem>)harness.Workflow(name);
         var readings = new ConcurrentQueue<long>();
         using var listener = new MeterListener();

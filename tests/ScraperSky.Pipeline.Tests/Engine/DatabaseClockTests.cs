@@ -28,7 +28,7 @@ public sealed class DatabaseClockTests(SchemaFixture db) : IClassFixture<SchemaF
             leaseAhead.TrySetResult(await LeaseItems.BooleanAsync(db.ConnectionString, "SELECT lease_expires_at > now() FROM lease_items WHERE id = @id", item.Id));
             return ItemResult.Completed;
         };
-        await using var host = await LeaseHost.StartAsync(db.ConnectionString, script, o => o.LeaseDuration = TimeSpan.FromSeconds(30), time: new ClockBehind(TimeSpan.FromSeconds(60)));
+        await using var host = await LeaseHost.StartAsync(db.ConnectionString, script, o => o.Lease.Duration = TimeSpan.FromSeconds(30), time: new ClockBehind(TimeSpan.FromSeconds(60)));
 
         (await leaseAhead.Task.WaitAsync(Ceiling)).Should().BeTrue("the lease runs from the database's now, not from the host's slow clock");
     }

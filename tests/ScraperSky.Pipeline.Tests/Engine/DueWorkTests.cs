@@ -30,7 +30,7 @@ public sealed class DueWorkTests(SchemaFixture db) : IClassFixture<SchemaFixture
         script.Body = (_, _, _) => ValueTask.FromResult(Interlocked.Increment(ref calls) > 1
             ? ItemResult.Completed
             : first == ItemResultKind.Retry ? ItemResult.Retry("x") : ItemResult.Snooze(TimeSpan.FromSeconds(1)));
-        await using var host = await LeaseHost.StartAsync(db.ConnectionString, script, o => o.RetryDelay = TimeSpan.FromSeconds(1));
+        await using var host = await LeaseHost.StartAsync(db.ConnectionString, script, o => o.Retry.Delay = TimeSpan.FromSeconds(1));
 
         (await Polling.UntilAsync(async () => await LeaseItems.StatusAsync(db, 1) is "Completed" or "Error", Ceiling))
             .Should().BeTrue("the second attempt runs when it is due; rows: {0}", await LeaseItems.DescribeAsync(db));
@@ -47,8 +47,8 @@ public sealed class DueWorkTests(SchemaFixture db) : IClassFixture<SchemaFixture
         var script = new LeaseScript();
         await using var host = await LeaseHost.StartAsync(db.ConnectionString, script, o =>
         {
-            o.BatchSize = 2;
-            o.MaxBatchesPerRun = 1;
+            o.Batch.Size = 2;
+            o.Batch.MaxPerRun = 1;
         });
 
         (await Polling.UntilAsync(async () => await LeaseItems.CountAsync(db, "Completed") == 6, Ceiling))
@@ -65,18 +65,18 @@ public sealed class DueWorkTests(SchemaFixture db) : IClassFixture<SchemaFixture
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ProcessorScript>();
         builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic_backlog", w => w
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic_backlog")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>()
             .Configure(o =>
             {
-                o.Interval = TimeSpan.FromHours(1);
-                o.BatchSize = 2;
-                o.MaxBatchesPerRun = 1;
+                o.Schedule.Interval = TimeSpan.FromHours(1);
+                o.Batch.Size = 2;
+                o.Batch.MaxPerRun = 1;
                 o.Doctor = DoctorMode.Off;
-            }));
+            });
         using var host = builder.Build();
         await host.StartAsync();
         try

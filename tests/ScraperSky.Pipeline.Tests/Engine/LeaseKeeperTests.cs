@@ -38,10 +38,10 @@ public sealed class LeaseKeeperTests(SchemaFixture db) : IClassFixture<SchemaFix
 
         await RunTwoHostsAsync(script, rows, o =>
         {
-            o.BatchSize = rows;
+            o.Batch.Size = rows;
             o.Parallelism = parallelism;
             o.ItemTimeout = TimeSpan.FromSeconds(3);
-            o.LeaseDuration = TimeSpan.FromSeconds(4);
+            o.Lease.Duration = TimeSpan.FromSeconds(4);
         }, firstReturned.Task);
     }
 
@@ -72,10 +72,10 @@ public sealed class LeaseKeeperTests(SchemaFixture db) : IClassFixture<SchemaFix
 
         await RunTwoHostsAsync(script, 4, o =>
         {
-            o.BatchSize = 4;
+            o.Batch.Size = 4;
             o.Parallelism = 1;
             o.ItemTimeout = TimeSpan.FromSeconds(10);
-            o.LeaseDuration = TimeSpan.FromSeconds(4);
+            o.Lease.Duration = TimeSpan.FromSeconds(4);
         }, firstReturned.Task);
     }
 
@@ -100,8 +100,8 @@ public sealed class LeaseKeeperTests(SchemaFixture db) : IClassFixture<SchemaFix
         };
         Action<StatusWorkflowOptions> configure = o =>
         {
-            o.LeaseDuration = TimeSpan.FromSeconds(2);
-            o.LeaseRenewalInterval = TimeSpan.FromMilliseconds(200);
+            o.Lease.Duration = TimeSpan.FromSeconds(2);
+            o.Lease.RenewalInterval = TimeSpan.FromMilliseconds(200);
             o.ItemTimeout = TimeSpan.FromSeconds(30);
         };
         await using var first = await LeaseHost.StartAsync(db.ConnectionString, script, configure);
@@ -109,7 +109,7 @@ public sealed class LeaseKeeperTests(SchemaFixture db) : IClassFixture<SchemaFix
         await using var second = await LeaseHost.StartAsync(db.ConnectionString, script, o =>
         {
             configure(o);
-            o.Interval = TimeSpan.FromMilliseconds(250);
+            o.Schedule.Interval = TimeSpan.FromMilliseconds(250);
         });
 
         (await Polling.UntilAsync(async () => await LeaseItems.StatusAsync(db, 1) is "Completed" or "Error" || script.Calls.Count > 1, Ceiling))
@@ -131,7 +131,7 @@ public sealed class LeaseKeeperTests(SchemaFixture db) : IClassFixture<SchemaFix
         await using var second = await LeaseHost.StartAsync(db.ConnectionString, script, o =>
         {
             configure(o);
-            o.Interval = TimeSpan.FromMilliseconds(250);
+            o.Schedule.Interval = TimeSpan.FromMilliseconds(250);
         });
 
         var ended = await Polling.UntilAsync(

@@ -39,7 +39,7 @@ public sealed class OutcomeWriterTests(SchemaFixture db) : IClassFixture<SchemaF
         };
         await using var host = await LeaseHost.StartAsync(db.ConnectionString, script, o =>
         {
-            o.BatchSize = 2;
+            o.Batch.Size = 2;
             o.Parallelism = 1;
         });
 
@@ -103,12 +103,12 @@ public sealed class OutcomeWriterTests(SchemaFixture db) : IClassFixture<SchemaF
 
         await using var host = await LeaseHost.StartAsync(db.ConnectionString, script, o =>
         {
-            o.BatchSize = 2;
+            o.Batch.Size = 2;
             o.Parallelism = 1;
             o.ItemTimeout = TimeSpan.FromSeconds(1);
-            o.MaxAttempts = 3;
-            o.RetryDelay = TimeSpan.Zero;
-            o.Interval = TimeSpan.FromMilliseconds(250);
+            o.Retry.MaxAttempts = 3;
+            o.Retry.Delay = TimeSpan.Zero;
+            o.Schedule.Interval = TimeSpan.FromMilliseconds(250);
         });
         try
         {

@@ -5,7 +5,7 @@ namespace ScraperSky.Pipeline.Tests.Engine;
 
 /// <summary>
 /// Issue 11 (finished work is never thrown away): the lease rescuer is a scheduled job of its own per lease-mode
-/// workflow ("{jobId}:rescue", every LeaseDuration/4 within 1 s … 1 min), elected per workflow, so an expired lease is
+/// workflow ("{jobId}:rescue", every Lease:Duration/4 within 1 s … 1 min), elected per workflow, so an expired lease is
 /// returned to the queue — and processed — without waiting for the workflow's own interval. Two workflows share
 /// <c>lease_items</c>, split by tenant.
 /// </summary>
@@ -22,8 +22,8 @@ public sealed class RescueJobTests(SchemaFixture db) : IClassFixture<SchemaFixtu
     public async Task LeaseWorkflows_EachHaveARescueJobNamedAfterTheirJobId()
     {
         await using var host = LeaseHost.Create(db.ConnectionString, new LeaseScript(), services => services
-            .AddLeaseWorkflow("tenant_a", o => o.LeaseDuration = TimeSpan.FromSeconds(8), w => w.Where(x => x.Tenant == "a"))
-            .AddLeaseWorkflow("tenant_b", o => o.JobId = "jobs_b", w => w.Where(x => x.Tenant == "b")));
+            .AddLeaseWorkflow("tenant_a", o => o.Lease.Duration = TimeSpan.FromSeconds(8), w => w.Where(x => x.Tenant == "a"))
+            .AddLeaseWorkflow("tenant_b", o => o.Schedule.JobId = "jobs_b", w => w.Where(x => x.Tenant == "b")));
         await host.StartAsync();
 
         var jobs = host.Scheduler.GetJobs().ToDictionary(j => j.JobId, j => j.Interval);
@@ -43,8 +43,8 @@ public sealed class RescueJobTests(SchemaFixture db) : IClassFixture<SchemaFixtu
     {
         var script = new LeaseScript();
         await using var host = LeaseHost.Create(db.ConnectionString, script, services => services
-            .AddLeaseWorkflow("tenant_a", o => o.LeaseDuration = TimeSpan.FromSeconds(4), w => w.Where(x => x.Tenant == "a"))
-            .AddLeaseWorkflow("tenant_b", o => { o.LeaseDuration = TimeSpan.FromSeconds(4); o.JobId = "jobs_b"; }, w => w.Where(x => x.Tenant == "b")));
+            .AddLeaseWorkflow("tenant_a", o => o.Lease.Duration = TimeSpan.FromSeconds(4), w => w.Where(x => x.Tenant == "a"))
+            .AddLeaseWorkflow("tenant_b", o => { o.Lease.Duration = TimeSpan.FromSeconds(4); o.Schedule.JobId = "jobs_b"; }, w => w.Where(x => x.Tenant == "b")));
         var firstRuns = new Dictionary<string, TaskCompletionSource>
         {
             ["tenant_a"] = new(TaskCreationOptions.RunContinuationsAsynchronously),

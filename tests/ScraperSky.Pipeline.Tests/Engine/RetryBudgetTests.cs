@@ -53,10 +53,10 @@ public sealed class RetryBudgetTests(SchemaFixture db) : IClassFixture<SchemaFix
         };
         await using var host = await LeaseHost.StartAsync(db.ConnectionString, script, o =>
         {
-            o.BatchSize = 2;
-            o.MaxAttempts = 3;
-            o.RetryDelay = TimeSpan.Zero;
-            o.Interval = TimeSpan.FromMilliseconds(250);
+            o.Batch.Size = 2;
+            o.Retry.MaxAttempts = 3;
+            o.Retry.Delay = TimeSpan.Zero;
+            o.Schedule.Interval = TimeSpan.FromMilliseconds(250);
         });
 
         var ended = await Polling.UntilAsync(async () => script.Calls.Count(id => id == 1) > 3 || await LeaseItems.StatusAsync(db, 1) == "Error", Ceiling);
@@ -84,9 +84,9 @@ public sealed class RetryBudgetTests(SchemaFixture db) : IClassFixture<SchemaFix
         script.Body = (_, _, _) => ValueTask.FromResult(Interlocked.Increment(ref calls) == 4 ? ItemResult.Retry("once") : ItemResult.Completed);
         await using var host = await LeaseHost.StartAsync(db.ConnectionString, script, o =>
         {
-            o.MaxAttempts = 3;
-            o.RetryDelay = TimeSpan.Zero;
-            o.Interval = TimeSpan.FromMilliseconds(250);
+            o.Retry.MaxAttempts = 3;
+            o.Retry.Delay = TimeSpan.Zero;
+            o.Schedule.Interval = TimeSpan.FromMilliseconds(250);
         });
 
         var attemptsAfterCompleting = new ConcurrentQueue<int>();

@@ -74,10 +74,10 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddDbContext<WrongLabelDb>(o => TestSchema.Quiet(o).UseNpgsql(db.ConnectionString, n => n.MapEnum<WrongLabel>("job_status", nameTranslator: TestSchema.NameTranslator)));
-        builder.Services.AddStatusWorkflow<WrongLabelItem, WrongLabel>("work", w => w
+        builder.Services.AddStatusWorkflow<WrongLabelItem, WrongLabel>("work")
             .UseDbContext<WrongLabelDb>()
             .Status(x => x.Status, WrongLabel.Queued, WrongLabel.Processing, WrongLabel.Done, WrongLabel.Error)
-            .UseProcessor<CompleteEverything<WrongLabelItem>>());
+            .UseProcessor<CompleteEverything<WrongLabelItem>>();
         using var host = builder.Build();
 
         var start = () => host.StartAsync();
@@ -97,11 +97,11 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
     }
 
     [Theory]
-    [InlineData(0, "BatchSize must be between 1 and 10000 (was 0)")]
-    [InlineData(10_001, "BatchSize must be between 1 and 10000 (was 10001)")]
+    [InlineData(0, "Batch:Size must be between 1 and 10000 (was 0)")]
+    [InlineData(10_001, "Batch:Size must be between 1 and 10000 (was 10001)")]
     public async Task StartAsync_BatchSizeOutOfRange_FailsNamingWorkflowAndSetting(int batchSize, string expected)
     {
-        using var host = BuildHost<EnumWorkDb>(configure: o => o.BatchSize = batchSize);
+        using var host = BuildHost<EnumWorkDb>(configure: o => o.Batch.Size = batchSize);
 
         var start = () => host.StartAsync();
 
@@ -111,11 +111,11 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
     [Fact]
     public async Task StartAsync_IntervalZero_FailsNamingInterval()
     {
-        using var host = BuildHost<EnumWorkDb>(configure: o => o.Interval = TimeSpan.Zero);
+        using var host = BuildHost<EnumWorkDb>(configure: o => o.Schedule.Interval = TimeSpan.Zero);
 
         var start = () => host.StartAsync();
 
-        (await start.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*Status workflow 'work': Interval must be more than zero*");
+        (await start.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*Status workflow 'work': Schedule:Interval must be more than zero*");
     }
 
     [Fact]
@@ -126,10 +126,10 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
         builder.Services.AddSingleton<ProcessorScript>();
         // A closed port: the schema check is deferred to the first claim instead of failing the host.
         builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, "Host=127.0.0.1;Port=1;Database=x;Username=x;Timeout=2"));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-            .UseProcessor<ScriptedProcessor>());
+            .UseProcessor<ScriptedProcessor>();
         using var host = builder.Build();
 
         var start = () => host.StartAsync();
@@ -149,7 +149,7 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
                 jobIds.Post(context.JobId);
                 return ValueTask.FromResult(ItemResult.Completed);
             },
-            o => o.JobId = "process_pending_items");
+            o => o.Schedule.JobId = "process_pending_items");
 
         await host.StartAsync();
         var seen = new[] { await jobIds.NextAsync(), await jobIds.NextAsync() };
@@ -204,15 +204,15 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
             ["FOO_SCHEDULER_BATCH_SIZE"] = "1",
             ["WORK_SCHEDULER_BATCHSIZE"] = "3",
         };
-        using var host = BuildHost<EnumWorkDb>(configure: o => o.MaxInstances = 2, extra: b =>
+        using var host = BuildHost<EnumWorkDb>(configure: o => o.Schedule.MaxInstances = 2, extra: b =>
         {
             b.Logging.AddProvider(logs);
             b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ScraperSky:Workflows:work:Interval"] = "00:00:30",
+                ["ScraperSky:Workflows:work:Schedule:Interval"] = "00:00:30",
                 ["ScraperSky:Workflows:work:MaxBatchesPerRn"] = "3",
-                ["ScraperSky:Workflows:wrok:BatchSize"] = "3",
-                ["ScraperSky:Workflows:work:WakeUpConnectionString"] = "Host=secret;Password=hunter2",
+                ["ScraperSky:Workflows:wrok:Batch:Size"] = "3",
+                ["ScraperSky:Workflows:work:WakeUp:ConnectionString"] = "Host=secret;Password=hunter2",
             });
             b.Configuration.AddStatusWorkflowEnvironmentVariables(env);
         });
@@ -222,15 +222,15 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
 
         logs.Messages(2100).Should().ContainSingle().Which.Should()
             .Contain("Status workflow 'work' settings (environment prefix WORK):")
-            .And.Contain("JobId=work (default)")
-            .And.Contain("BatchSize=5 (environment WORK_SCHEDULER_BATCH_SIZE)")
-            .And.Contain("MaxInstances=2 (code)")
-            .And.Contain("Interval=00:00:30 (configuration ScraperSky:Workflows:work:Interval)")
-            .And.Contain("MaxAttempts=5 (default)")
+            .And.Contain("Schedule:JobId=work (default)")
+            .And.Contain("Batch:Size=5 (environment WORK_SCHEDULER_BATCH_SIZE)")
+            .And.Contain("Schedule:MaxInstances=2 (code)")
+            .And.Contain("Schedule:Interval=00:00:30 (configuration ScraperSky:Workflows:work:Schedule:Interval)")
+            .And.Contain("Retry:MaxAttempts=5 (default)")
             .And.NotContain("hunter2");
         logs.Messages(2101).Should().ContainSingle().Which.Should().Contain("FOO_SCHEDULER_BATCH_SIZE").And.Contain("WORK");
         logs.Messages(2102).Should().ContainSingle().Which.Should().Contain("WORK_SCHEDULER_BATCHSIZE").And.Contain("'work'");
-        logs.Messages(2103).Should().ContainSingle().Which.Should().Contain("ScraperSky:Workflows:work:MaxBatchesPerRn").And.Contain("'work'").And.Contain("MaxBatchesPerRun");
+        logs.Messages(2103).Should().ContainSingle().Which.Should().Contain("ScraperSky:Workflows:work:MaxBatchesPerRn").And.Contain("'work'").And.Contain("Batch:MaxPerRun");
         logs.Messages(2104).Should().ContainSingle().Which.Should().Contain("ScraperSky:Workflows:wrok").And.Contain("work");
     }
 
@@ -322,12 +322,12 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ProcessorScript>();
         builder.Services.AddDbContext<TContext>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<TContext>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(configure ?? (_ => { })));
+            .Configure(configure ?? (_ => { }));
         extra?.Invoke(builder);
         var host = builder.Build();
         script?.Invoke(host.Services.GetRequiredService<ProcessorScript>());

@@ -47,17 +47,17 @@ public sealed class WorkflowRecoveryTests : IAsyncLifetime
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton<ProcessorScript>();
         builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, _connectionString));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>()
             .Configure(o =>
             {
-                o.Interval = Minute;
-                o.MaxConsecutiveFailures = 2;
-                o.FailureBackoff = TimeSpan.FromMinutes(10);
-            }));
+                o.Schedule.Interval = Minute;
+                o.Schedule.MaxConsecutiveFailures = 2;
+                o.Schedule.FailureBackoff = TimeSpan.FromMinutes(10);
+            });
         builder.Services.AddHealthChecks().AddPipelineChecks();
         using var host = builder.Build();
         var scheduler = host.Services.GetRequiredService<IJobScheduler>();

@@ -88,25 +88,26 @@ internal static class LeaseWorkflowRegistration
         string name,
         Action<StatusWorkflowOptions> configure,
         Action<StatusWorkflowBuilder<LeaseItem, JobStatus>>? build = null)
-        => services.AddStatusWorkflow<LeaseItem, JobStatus>(name, w =>
-        {
-            w.UseDbContext<LeaseWorkDb>()
-                .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-                .ErrorText(x => x.Error)
-                .Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy)
-                .NextAttemptAt(x => x.NextAttemptAt)
-                .UpdatedAt(x => x.UpdatedAt)
-                .UseProcessor<LeaseProcessor>()
-                .Configure(o =>
-                {
-                    o.Mode = ClaimMode.Lease;
-                    o.Interval = TimeSpan.FromHours(1);
-                    o.ItemTimeout = TimeSpan.FromSeconds(30);
-                    o.Doctor = DoctorMode.Off;
-                    configure(o);
-                });
-            build?.Invoke(w);
-        });
+    {
+        var w = services.AddStatusWorkflow<LeaseItem, JobStatus>(name);
+        w.UseDbContext<LeaseWorkDb>()
+            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+            .ErrorText(x => x.Error)
+            .Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy)
+            .NextAttemptAt(x => x.NextAttemptAt)
+            .UpdatedAt(x => x.UpdatedAt)
+            .UseProcessor<LeaseProcessor>()
+            .Configure(o =>
+            {
+                o.Mode = ClaimMode.Lease;
+                o.Schedule.Interval = TimeSpan.FromHours(1);
+                o.ItemTimeout = TimeSpan.FromSeconds(30);
+                o.Doctor = DoctorMode.Off;
+                configure(o);
+            });
+        build?.Invoke(w);
+        return services;
+    }
 }
 
 /// <summary>Reads of <c>lease_items</c> the engine tests repeat.</summary>

@@ -49,12 +49,12 @@ internal sealed class WorkflowHarness : IAsyncDisposable
     /// <summary>Registers the standard test workflow over <typeparamref name="TContext"/>'s work items.</summary>
     public static WorkflowHarness ForWorkItems<TContext>(string connectionString, Action<StatusWorkflowOptions>? configure = null, string name = "work", TimeProvider? time = null)
         where TContext : DbContext
-        => Create<TContext>(connectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>(name, w => w
+        => Create<TContext>(connectionString, services => services.AddStatusWorkflow<WorkItem, JobStatus>(name)
             .UseDbContext<TContext>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(configure ?? (_ => { }))), time);
+            .Configure(configure ?? (_ => { })), time);
 
     /// <summary>Registers a lease-mode workflow over <c>lease_items</c> with every optional column.</summary>
     public static WorkflowHarness ForLeaseItems(
@@ -66,8 +66,9 @@ internal sealed class WorkflowHarness : IAsyncDisposable
         string name = "work")
         => Create<LeaseWorkDb>(
             connectionString,
-            services => services.AddStatusWorkflow<LeaseItem, JobStatus>(name, w =>
+            services =>
             {
+                var w = services.AddStatusWorkflow<LeaseItem, JobStatus>(name);
                 w.UseDbContext<LeaseWorkDb>()
                     .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                     .ErrorText(x => x.Error)
@@ -79,11 +80,11 @@ internal sealed class WorkflowHarness : IAsyncDisposable
                     {
                         o.Mode = ClaimMode.Lease;
                         o.ItemTimeout = TimeSpan.FromSeconds(30);
-                        o.LeaseDuration = TimeSpan.FromMinutes(5);
+                        o.Lease.Duration = TimeSpan.FromMinutes(5);
                         configure?.Invoke(o);
                     });
                 build?.Invoke(w);
-            }),
+            },
             time,
             logs);
 

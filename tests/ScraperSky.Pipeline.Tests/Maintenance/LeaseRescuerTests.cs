@@ -22,7 +22,7 @@ public sealed class LeaseRescuerTests(SchemaFixture db) : IClassFixture<SchemaFi
               ('Processing', 1, '{Start.AddMinutes(1):O}', 'alive#3', NULL),
               ('Completed', 1, NULL, NULL, NULL)
             """);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.MaxAttempts = 3, time: new FakeTimeProvider(Start));
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.Retry.MaxAttempts = 3, time: new FakeTimeProvider(Start));
         var rescuer = harness.LeaseWorkflow().Loop.Rescuer!;
 
         var result = await rescuer.RescueAsync(harness.Options(), CancellationToken.None);

@@ -111,7 +111,7 @@ public sealed class AtomicIsolationTests(SchemaFixture db) : IClassFixture<Schem
     public async Task ItemThatAlwaysBreaks_WithAnAttemptsColumn_EndsAsErrorAfterMaxAttempts()
     {
         await db.SeedAsync("lease_items", 2);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Mode = ClaimMode.AtomicBatch; o.MaxAttempts = 2; });
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Mode = ClaimMode.AtomicBatch; o.Retry.MaxAttempts = 2; });
         var calls = new ConcurrentDictionary<long, int>();
         harness.LeaseScript.Body = async (item, context, ct) =>
         {
@@ -172,12 +172,12 @@ public sealed class AtomicIsolationTests(SchemaFixture db) : IClassFixture<Schem
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
         builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic_stop", w => w
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic_stop")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(o => o.Interval = TimeSpan.FromHours(1)));
+            .Configure(o => o.Schedule.Interval = TimeSpan.FromHours(1));
         using var host = builder.Build();
 
         await host.StartAsync();
@@ -201,11 +201,11 @@ public sealed class AtomicIsolationTests(SchemaFixture db) : IClassFixture<Schem
         var logs = new LogSignal();
         await using var harness = WorkflowHarness.Create<EnumWorkDb>(
             connectionString,
-            services => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+            services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
                 .UseDbContext<EnumWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .UseProcessor<ScriptedProcessor>()
-                .Configure(o => o.ItemTimeout = TimeSpan.FromMinutes(1))),
+                .Configure(o => o.ItemTimeout = TimeSpan.FromMinutes(1)),
             logs: logs);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);

@@ -51,7 +51,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     {
         await db.SeedAsync("lease_items", 2);
         var time = new FakeTimeProvider(Start);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.RetryDelay = TimeSpan.FromSeconds(10), time: time);
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.Retry.Delay = TimeSpan.FromSeconds(10), time: time);
         harness.LeaseScript.Body = (item, _, _) => item.Id == 1 ? throw new HttpRequestException("connection refused") : ValueTask.FromResult(ItemResult.Completed);
 
         var result = await harness.RunAsync();
@@ -68,7 +68,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     {
         await db.SeedAsync("lease_items", 1);
         var time = new FakeTimeProvider(Start);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.RetryDelay = TimeSpan.FromMinutes(1), time: time);
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.Retry.Delay = TimeSpan.FromMinutes(1), time: time);
         harness.LeaseScript.Body = (item, context, _) => context.Attempt < 3 ? throw new InvalidOperationException("flaky " + context.Attempt) : ValueTask.FromResult(ItemResult.Completed);
 
         await harness.RunAsync();
@@ -92,7 +92,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     {
         await db.SeedAsync("lease_items", 1);
         var time = new FakeTimeProvider(Start);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.MaxAttempts = 2; o.RetryDelay = TimeSpan.Zero; }, time: time);
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Retry.MaxAttempts = 2; o.Retry.Delay = TimeSpan.Zero; }, time: time);
         harness.LeaseScript.Body = (_, _, _) => throw new InvalidOperationException("remote 503");
 
         await harness.RunAsync();
@@ -212,7 +212,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     public async Task RunAsync_Parallelism_NeverExceedsItsBoundAndReachesIt()
     {
         await db.SeedAsync("lease_items", 12);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Parallelism = 3; o.BatchSize = 12; });
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Parallelism = 3; o.Batch.Size = 12; });
         var running = 0;
         var highest = 0;
         var threeInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -242,7 +242,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     {
         await db.SeedAsync("lease_items", 3);
         var time = new FakeTimeProvider(Start);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.MaxAttempts = 1; o.Parallelism = 3; o.ItemTimeout = TimeSpan.FromSeconds(30); }, time: time);
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Retry.MaxAttempts = 1; o.Parallelism = 3; o.ItemTimeout = TimeSpan.FromSeconds(30); }, time: time);
         var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         harness.LeaseScript.Body = async (item, _, ct) =>
         {
@@ -269,7 +269,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     {
         await db.SeedAsync("lease_items", 2);
         var time = new FakeTimeProvider(Start);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.MaxAttempts = 1; o.Parallelism = 2; }, time: time);
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Retry.MaxAttempts = 1; o.Parallelism = 2; }, time: time);
         var stuckStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var neverEnds = new TaskCompletionSource<ItemResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         harness.LeaseScript.Body = (item, _, _) =>
@@ -298,7 +298,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     {
         await db.SeedAsync("lease_items", 1);
         var time = new FakeTimeProvider(Start);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.LeaseDuration = TimeSpan.FromMinutes(5); o.ItemTimeout = TimeSpan.FromMinutes(4); }, time: time);
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Lease.Duration = TimeSpan.FromMinutes(5); o.ItemTimeout = TimeSpan.FromMinutes(4); }, time: time);
         (bool First, string Expiry, bool AfterRescue) seen = default;
         harness.LeaseScript.Body = async (_, context, ct) =>
         {
@@ -396,7 +396,7 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     {
         await db.SeedAsync("lease_items", 3);
         var time = new FakeTimeProvider(Start);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.LeaseDuration = TimeSpan.FromMinutes(5), time: time);
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.Lease.Duration = TimeSpan.FromMinutes(5), time: time);
         var workflow = harness.LeaseWorkflow();
 
         // A worker claims with the library's own statement, then its connection dies before any outcome.

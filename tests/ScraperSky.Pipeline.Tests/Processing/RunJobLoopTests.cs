@@ -191,8 +191,8 @@ public sealed class RunJobLoopTests(SchemaFixture db) : IClassFixture<SchemaFixt
         await db.SeedAsync("enum_items", 25);
         await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o =>
         {
-            o.BatchSize = 10;
-            o.MaxBatchesPerRun = 1;
+            o.Batch.Size = 10;
+            o.Batch.MaxPerRun = 1;
         });
 
         var result = await harness.RunAsync();
@@ -205,7 +205,7 @@ public sealed class RunJobLoopTests(SchemaFixture db) : IClassFixture<SchemaFixt
     public async Task RunAsync_MoreRowsThanABatch_DrainsInSeveralBatches()
     {
         await db.SeedAsync("enum_items", 25);
-        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.BatchSize = 10);
+        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Batch.Size = 10);
 
         var result = await harness.RunAsync();
 
@@ -230,7 +230,7 @@ public sealed class RunJobLoopTests(SchemaFixture db) : IClassFixture<SchemaFixt
     public async Task RunAsync_QueuedRows_ProcessedInKeyOrder()
     {
         await db.SeedAsync("enum_items", 12);
-        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.BatchSize = 5);
+        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Batch.Size = 5);
 
         await harness.RunAsync();
 
@@ -306,8 +306,8 @@ public sealed class RunJobLoopTests(SchemaFixture db) : IClassFixture<SchemaFixt
     public async Task RunAsync_TwoLoopsRacingOver5000Rows_NoRowProcessedTwice()
     {
         await db.SeedAsync("enum_items", 5000);
-        await using var first = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.BatchSize = 50);
-        await using var second = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.BatchSize = 50);
+        await using var first = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Batch.Size = 50);
+        await using var second = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Batch.Size = 50);
         foreach (var (harness, worker) in new[] { (first, "first"), (second, "second") })
         {
             harness.Script.Body = async (item, context, ct) =>

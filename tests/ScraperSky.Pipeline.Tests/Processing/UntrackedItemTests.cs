@@ -96,7 +96,7 @@ public sealed class UntrackedItemTests(SchemaFixture db) : IClassFixture<SchemaF
             item.Payload = "half done";
             throw new InvalidOperationException("boom");
         };
-        await using var lease = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.MaxAttempts = 1);
+        await using var lease = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.Retry.MaxAttempts = 1);
         lease.LeaseScript.Body = (item, _, _) =>
         {
             item.Payload = "half done";

@@ -58,8 +58,8 @@ public sealed class BadInputTests(SchemaFixture db) : IClassFixture<SchemaFixtur
         var builder = BothModesHost.Create(
             logs,
             o => TestSchema.UseTestDatabase(o, db.ConnectionString),
-            lease: o => { o.BatchSize = 4; o.Parallelism = 2; },
-            atomic: o => o.BatchSize = 4);
+            lease: o => { o.Batch.Size = 4; o.Parallelism = 2; },
+            atomic: o => o.Batch.Size = 4);
         builder.Services.AddSingleton<ProcessorScript>();
         builder.Services.AddSingleton<LeaseScript>();
         return builder.Build();

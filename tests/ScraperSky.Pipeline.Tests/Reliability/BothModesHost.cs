@@ -25,35 +25,34 @@ internal static class BothModesHost
         builder.Logging.AddProvider(logs);
         builder.Services.AddDbContext<LeaseWorkDb>(useDatabase);
         builder.Services.AddDbContext<EnumWorkDb>(useDatabase);
-        builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>("lease", w =>
-        {
-            w.UseDbContext<LeaseWorkDb>()
-                .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
-                .ErrorText(x => x.Error)
-                .Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy)
-                .UseProcessor<LeaseProcessor>()
-                .Configure(o =>
-                {
-                    o.Mode = ClaimMode.Lease;
-                    o.Interval = TimeSpan.FromMilliseconds(100);
-                    o.ItemTimeout = TimeSpan.FromSeconds(30);
-                    lease?.Invoke(o);
-                });
-            if (nextAttempt)
+        var w = builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>("lease");
+        w.UseDbContext<LeaseWorkDb>()
+            .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
+            .ErrorText(x => x.Error)
+            .Lease(x => x.Attempts, x => x.LeaseExpiresAt, x => x.ClaimedBy)
+            .UseProcessor<LeaseProcessor>()
+            .Configure(o =>
             {
-                w.NextAttemptAt(x => x.NextAttemptAt);
-            }
-        });
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic", w => w
+                o.Mode = ClaimMode.Lease;
+                o.Schedule.Interval = TimeSpan.FromMilliseconds(100);
+                o.ItemTimeout = TimeSpan.FromSeconds(30);
+                lease?.Invoke(o);
+            });
+        if (nextAttempt)
+        {
+            w.NextAttemptAt(x => x.NextAttemptAt);
+        }
+
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>()
             .Configure(o =>
             {
-                o.Interval = TimeSpan.FromMilliseconds(100);
+                o.Schedule.Interval = TimeSpan.FromMilliseconds(100);
                 atomic?.Invoke(o);
-            }));
+            });
         return builder;
     }
 }

@@ -30,11 +30,11 @@ public sealed class ConnectionKilledTests(SchemaFixture db) : IClassFixture<Sche
         await using var harness = WorkflowHarness.Create<EnumWorkDb>(db.ConnectionString, services =>
         {
             services.ConfigureDbContext<EnumWorkDb>(o => o.AddInterceptors(killer));
-            services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+            services.AddStatusWorkflow<WorkItem, JobStatus>("work")
                 .UseDbContext<EnumWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .ErrorText(x => x.Error)
-                .UseProcessor<ScriptedProcessor>());
+                .UseProcessor<ScriptedProcessor>();
         });
         harness.Script.Body = (item, context, _) =>
         {
@@ -62,7 +62,7 @@ public sealed class ConnectionKilledTests(SchemaFixture db) : IClassFixture<Sche
         var processed = 0;
         await using var harness = WorkflowHarness.ForLeaseItems(
             db.ConnectionString,
-            o => o.LeaseDuration = TimeSpan.FromMinutes(5),
+            o => o.Lease.Duration = TimeSpan.FromMinutes(5),
             build: w => w.Services.ConfigureDbContext<LeaseWorkDb>(o => o.AddInterceptors(killer)),
             time: time);
         harness.LeaseScript.Body = (_, _, _) =>
@@ -94,7 +94,7 @@ public sealed class ConnectionKilledTests(SchemaFixture db) : IClassFixture<Sche
         var logs = new LogSignal();
         await using var harness = WorkflowHarness.ForLeaseItems(
             db.ConnectionString,
-            o => o.LeaseDuration = TimeSpan.FromMinutes(5),
+            o => o.Lease.Duration = TimeSpan.FromMinutes(5),
             build: w => w.Services.ConfigureDbContext<LeaseWorkDb>(o => o.AddInterceptors(killer)),
             time: time,
             logs: logs);

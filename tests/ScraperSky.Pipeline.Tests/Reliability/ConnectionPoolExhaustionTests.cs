@@ -29,7 +29,7 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
         await db.SeedAsync("lease_items", 8);
         var time = new FakeTimeProvider(Start);
         var logs = new LogSignal();
-        await using var harness = PooledHarness.ForLeaseItems(SmallPool(4), o => { o.Parallelism = 8; o.BatchSize = 8; }, time, logs);
+        await using var harness = PooledHarness.ForLeaseItems(SmallPool(4), o => { o.Parallelism = 8; o.Batch.Size = 8; }, time, logs);
         await harness.FillPoolAsync<LeaseWorkDb>(4);
         var holding = 0;
         var gaveUp = 0;
@@ -78,7 +78,7 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
     {
         await db.SeedAsync("lease_items", 1);
         var time = new FakeTimeProvider(Start);
-        await using var harness = PooledHarness.ForLeaseItems(SmallPool(1), o => o.RetryDelay = TimeSpan.Zero, time, new LogSignal());
+        await using var harness = PooledHarness.ForLeaseItems(SmallPool(1), o => o.Retry.Delay = TimeSpan.Zero, time, new LogSignal());
         Exception? heartbeat = null;
         harness.Script.Body = async (item, context, ct) =>
         {
@@ -194,7 +194,7 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
             services.AddSingleton(time);
             services.AddSingleton(new SqlClock(time));
             services.AddDbContext<LeaseWorkDb>(o => PooledTestDatabase.Use(o, connectionString));
-            services.AddStatusWorkflow<LeaseItem, JobStatus>("work", w => w
+            services.AddStatusWorkflow<LeaseItem, JobStatus>("work")
                 .UseDbContext<LeaseWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .ErrorText(x => x.Error)
@@ -206,7 +206,7 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
                     o.Mode = ClaimMode.Lease;
                     o.ItemTimeout = TimeSpan.FromSeconds(30);
                     configure(o);
-                }));
+                });
             return new PooledHarness<LeaseItem, LeaseScript>(services.BuildServiceProvider());
         }
 
@@ -214,11 +214,11 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
         {
             var services = Services(logs);
             services.AddDbContext<EnumWorkDb>(o => PooledTestDatabase.Use(o, connectionString));
-            services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+            services.AddStatusWorkflow<WorkItem, JobStatus>("work")
                 .UseDbContext<EnumWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .ErrorText(x => x.Error)
-                .UseProcessor<ScriptedProcessor>());
+                .UseProcessor<ScriptedProcessor>();
             return new PooledHarness<WorkItem, ProcessorScript>(services.BuildServiceProvider());
         }
 

@@ -29,11 +29,11 @@ public sealed class DatabaseStartingUpTests
         builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton<ProcessorScript>();
         builder.Services.AddDbContext<EnumWorkDb>(o => PooledTestDatabase.Use(o, $"Host=127.0.0.1;Port={server.Port};Database=x;Username=x;SSL Mode=Disable;Timeout=5"));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(o => o.Interval = TimeSpan.FromMilliseconds(100)));
+            .Configure(o => o.Schedule.Interval = TimeSpan.FromMilliseconds(100));
         using var host = builder.Build();
 
         var start = await Record.ExceptionAsync(() => host.StartAsync().WaitAsync(Ceiling));

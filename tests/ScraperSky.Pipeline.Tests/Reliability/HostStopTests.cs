@@ -147,7 +147,7 @@ public sealed class HostStopTests(SchemaFixture db) : IClassFixture<SchemaFixtur
         builder.Services.AddSingleton(new LeaseScript { Body = body });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddDbContext<LeaseWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
-        builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>("lease", w => w
+        builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>("lease")
             .UseDbContext<LeaseWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
@@ -157,10 +157,10 @@ public sealed class HostStopTests(SchemaFixture db) : IClassFixture<SchemaFixtur
             .Configure(o =>
             {
                 o.Mode = ClaimMode.Lease;
-                o.Interval = TimeSpan.FromMilliseconds(100);
+                o.Schedule.Interval = TimeSpan.FromMilliseconds(100);
                 o.ItemTimeout = TimeSpan.FromSeconds(30);
-                o.RetryDelay = retryDelay ?? o.RetryDelay;
-            }));
+                o.Retry.Delay = retryDelay ?? o.Retry.Delay;
+            });
         return builder.Build();
     }
 
@@ -171,12 +171,12 @@ public sealed class HostStopTests(SchemaFixture db) : IClassFixture<SchemaFixtur
         builder.Services.AddSingleton(new ProcessorScript { Body = body });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic", w => w
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>("atomic")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(o => o.Interval = TimeSpan.FromMilliseconds(100)));
+            .Configure(o => o.Schedule.Interval = TimeSpan.FromMilliseconds(100));
         return builder.Build();
     }
 

@@ -70,8 +70,8 @@ public sealed class PgBouncerTests(SchemaFixture db) : IClassFixture<SchemaFixtu
         var builder = BothModesHost.Create(
             logs,
             o => PooledTestDatabase.Use(o, through),
-            lease: o => { o.BatchSize = 8; o.Parallelism = 4; },
-            atomic: o => o.BatchSize = 8,
+            lease: o => { o.Batch.Size = 8; o.Parallelism = 4; },
+            atomic: o => o.Batch.Size = 8,
             nextAttempt: true);
         builder.Services.AddSingleton(new LeaseScript { Body = lease });
         builder.Services.AddSingleton(new ProcessorScript

@@ -18,7 +18,7 @@ public sealed class PoisonItemTests(SchemaFixture db) : IClassFixture<SchemaFixt
     {
         await db.SeedAsync("lease_items", 10);
         var time = new FakeTimeProvider(Start);
-        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.MaxAttempts = 3; o.RetryDelay = TimeSpan.Zero; o.BatchSize = 4; }, time: time);
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Retry.MaxAttempts = 3; o.Retry.Delay = TimeSpan.Zero; o.Batch.Size = 4; }, time: time);
         harness.LeaseScript.Body = (item, context, _) =>
         {
             if (Poison.Contains(item.Id))
@@ -48,7 +48,7 @@ public sealed class PoisonItemTests(SchemaFixture db) : IClassFixture<SchemaFixt
     public async Task RunAsync_PoisonItemsInAtomicMode_ErrorAtOnceAndTheirWritesRolledBackWhileTheRestComplete()
     {
         await db.SeedAsync("enum_items", 10);
-        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.BatchSize = 4);
+        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Batch.Size = 4);
         harness.Script.Body = async (item, context, ct) =>
         {
             // Every item writes through the session first; the poison items then throw, and their writes must go.

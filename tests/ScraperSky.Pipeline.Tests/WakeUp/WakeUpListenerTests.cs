@@ -163,16 +163,16 @@ public sealed class WakeUpListenerTests(SchemaFixture db) : IClassFixture<Schema
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ProcessorScript>();
         builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>(name, w => w
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>(name)
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .UseProcessor<ScriptedProcessor>()
             .Configure(o =>
             {
-                o.Interval = TimeSpan.FromHours(1);
-                o.WakeUp = true;
-                o.InstallWakeUpTrigger = true;
-            }));
+                o.Schedule.Interval = TimeSpan.FromHours(1);
+                o.WakeUp.Enabled = true;
+                o.WakeUp.InstallTrigger = true;
+            });
         var host = builder.Build();
         host.Services.GetRequiredService<ProcessorScript>().Body = async (item, _, ct) =>
         {

@@ -67,21 +67,21 @@ public sealed class WakeUpNamesTests(SchemaFixture db) : IClassFixture<SchemaFix
         builder.Services.AddDbContext<LeaseWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
         static void Wake(StatusWorkflowOptions o)
         {
-            o.Interval = TimeSpan.FromHours(1);
-            o.WakeUp = true;
-            o.InstallWakeUpTrigger = true;
+            o.Schedule.Interval = TimeSpan.FromHours(1);
+            o.WakeUp.Enabled = true;
+            o.WakeUp.InstallTrigger = true;
         }
 
-        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>(first, w => w
+        builder.Services.AddStatusWorkflow<WorkItem, JobStatus>(first)
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(Wake));
-        builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>(second, w => w
+            .Configure(Wake);
+        builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>(second)
             .UseDbContext<LeaseWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .UseProcessor<LeaseProcessor>()
-            .Configure(Wake));
+            .Configure(Wake);
         using var host = builder.Build();
         host.Services.GetRequiredService<ProcessorScript>().Body = (item, _, _) => Record("enum " + item.Payload);
         host.Services.GetRequiredService<LeaseScript>().Body = (item, _, _) => Record("lease " + item.Payload);

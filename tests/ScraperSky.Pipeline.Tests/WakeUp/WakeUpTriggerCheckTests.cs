@@ -28,7 +28,7 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
         logs.Messages(5004).Should().ContainSingle().Which.Should()
-            .Contain("the wake-up trigger function scrapersky_wake_work does not exist").And.Contain("InstallWakeUpTrigger = true");
+            .Contain("the wake-up trigger function scrapersky_wake_work does not exist").And.Contain("WakeUp:InstallTrigger = true");
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
 
         var check = () => harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
-        (await check.Should().ThrowAsync<InvalidOperationException>()).WithMessage("Status workflow 'work' failed the start-up doctor (Doctor = Fail): WakeUp is on but the wake-up trigger function*does not exist*");
+        (await check.Should().ThrowAsync<InvalidOperationException>()).WithMessage("Status workflow 'work' failed the start-up doctor (Doctor = Fail): WakeUp:Enabled is on but the wake-up trigger function*does not exist*");
     }
 
     [Fact]
@@ -80,14 +80,14 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
     private WorkflowHarness Harness(DoctorMode doctor, LogSignal logs)
         => WorkflowHarness.Create<EnumWorkDb>(
             db.ConnectionString,
-            services => services.AddStatusWorkflow<WorkItem, JobStatus>("work", w => w
+            services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
                 .UseDbContext<EnumWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .UseProcessor<ScriptedProcessor>()
                 .Configure(o =>
                 {
-                    o.WakeUp = true;
+                    o.WakeUp.Enabled = true;
                     o.Doctor = doctor;
-                })),
+                }),
             logs: logs);
 }

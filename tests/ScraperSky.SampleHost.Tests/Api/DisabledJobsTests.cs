@@ -19,8 +19,8 @@ public sealed class DisabledJobsTests(DisabledJobsTests.Host host) : IClassFixtu
             => new Dictionary<string, string?>(Disabled([.. ScraperSkyWorkflows.WorkflowNames.Where(w => w != ScraperSkyWorkflows.PendingJobsJob)]))
             {
                 ["DevTools:ApiKey"] = "test-key",
-                [WorkflowSetting(ScraperSkyWorkflows.PendingJobsJob, "Interval")] = "1.00:00:00",
-                [WorkflowSetting(ScraperSkyWorkflows.PendingJobsJob, "WakeUp")] = "false",
+                [WorkflowSetting(ScraperSkyWorkflows.PendingJobsJob, "Schedule:Interval")] = "1.00:00:00",
+                [WorkflowSetting(ScraperSkyWorkflows.PendingJobsJob, "WakeUp:Enabled")] = "false",
             };
     }
 

@@ -24,8 +24,8 @@ public sealed class JobEndpointsTests(JobEndpointsTests.Host host) : IClassFixtu
             var settings = new Dictionary<string, string?>
             {
                 ["DevTools:ApiKey"] = "test-key",
-                [WorkflowSetting(ScraperSkyWorkflows.SitemapImportsJob, "BatchSize")] = "25",
-                [WorkflowSetting(ScraperSkyWorkflows.SitemapImportsJob, "Interval")] = "00:00:02",
+                [WorkflowSetting(ScraperSkyWorkflows.SitemapImportsJob, "Batch:Size")] = "25",
+                [WorkflowSetting(ScraperSkyWorkflows.SitemapImportsJob, "Schedule:Interval")] = "00:00:02",
 
                 // The slow site keeps a triggered run busy this long, ample time for the conflicting trigger to arrive on a
                 // loaded machine; healthy fetches of the other triggered runs get the same margin.
@@ -33,8 +33,8 @@ public sealed class JobEndpointsTests(JobEndpointsTests.Host host) : IClassFixtu
             };
             foreach (var workflow in ScraperSkyWorkflows.WorkflowNames.Where(w => w != ScraperSkyWorkflows.SitemapImportsJob))
             {
-                settings[WorkflowSetting(workflow, "Interval")] = "1.00:00:00";
-                settings[WorkflowSetting(workflow, "WakeUp")] = "false";
+                settings[WorkflowSetting(workflow, "Schedule:Interval")] = "1.00:00:00";
+                settings[WorkflowSetting(workflow, "WakeUp:Enabled")] = "false";
             }
 
             return settings;

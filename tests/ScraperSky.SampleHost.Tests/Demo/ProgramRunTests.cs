@@ -37,14 +37,14 @@ public sealed partial class ProgramRunTests
             "every summary line has the exact shape, one per job, drained: " + output);
 
         // Both halves of process_pending_jobs read the seeds' one SITEMAP prefix.
-        Settings(lines, "process_pending_jobs", "SITEMAP").Should().Contain("BatchSize=7 (environment SITEMAP_SCHEDULER_BATCH_SIZE)");
-        Settings(lines, "process_pending_jobs.sitemap_files", "SITEMAP").Should().Contain("BatchSize=7 (environment SITEMAP_SCHEDULER_BATCH_SIZE)");
+        Settings(lines, "process_pending_jobs", "SITEMAP").Should().Contain("Batch:Size=7 (environment SITEMAP_SCHEDULER_BATCH_SIZE)");
+        Settings(lines, "process_pending_jobs.sitemap_files", "SITEMAP").Should().Contain("Batch:Size=7 (environment SITEMAP_SCHEDULER_BATCH_SIZE)");
         var domains = Settings(lines, "process_pending_domains", "DOMAIN");
-        domains.Should().Contain("MaxAttempts=3 (environment DOMAIN_SCHEDULER_MAX_ATTEMPTS)").And.Contain("BatchSize=10 (default)")
-            .And.Contain("Mode=Lease (code)").And.Contain("Interval=00:00:00.2500000 (code)", "the demo's short safety poll");
-        Settings(lines, "process_pending_domain_sitemap_submissions", "DOMAIN_SITEMAP_SUBMISSION").Should().Contain("MaxAttempts=5 (default)");
+        domains.Should().Contain("Retry:MaxAttempts=3 (environment DOMAIN_SCHEDULER_MAX_ATTEMPTS)").And.Contain("Batch:Size=10 (default)")
+            .And.Contain("Mode=Lease (code)").And.Contain("Schedule:Interval=00:00:00.2500000 (code)", "the demo's short safety poll");
+        Settings(lines, "process_pending_domain_sitemap_submissions", "DOMAIN_SITEMAP_SUBMISSION").Should().Contain("Retry:MaxAttempts=5 (default)");
         Settings(lines, "process_sitemap_imports", "SITEMAP_IMPORT").Should().Contain("Parallelism=2 (configuration ScraperSky:Workflows:process_sitemap_imports:Parallelism)")
-            .And.Contain("BatchSize=10 (default)", "SITEMAP_SCHEDULER_* is not SITEMAP_IMPORT_SCHEDULER_*");
+            .And.Contain("Batch:Size=10 (default)", "SITEMAP_SCHEDULER_* is not SITEMAP_IMPORT_SCHEDULER_*");
     }
 
     [GeneratedRegex("^summary ([a-z_]+) queued=0 processing=0 completed=[0-9]+ error=[0-9]+$")]

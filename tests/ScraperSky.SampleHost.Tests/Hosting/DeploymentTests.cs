@@ -26,7 +26,7 @@ public sealed class DeploymentTests
         {
             var options = app.Services.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>();
 
-            ScraperSkyWorkflows.WorkflowNames.Select(w => options.Get(w).WakeUpConnectionString).Should().OnlyContain(c => c == direct);
+            ScraperSkyWorkflows.WorkflowNames.Select(w => options.Get(w).WakeUp.ConnectionString).Should().OnlyContain(c => c == direct);
         }
         finally
         {

@@ -68,7 +68,7 @@ public class SampleHostFixture : IAsyncLifetime
             };
             foreach (var workflow in ScraperSkyWorkflows.WorkflowNames)
             {
-                defaults[WorkflowSetting(workflow, "Interval")] = "00:00:00.100";
+                defaults[WorkflowSetting(workflow, "Schedule:Interval")] = "00:00:00.100";
             }
 
             builder.Configuration.AddInMemoryCollection(defaults);

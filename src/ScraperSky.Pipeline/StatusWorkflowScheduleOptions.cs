@@ -1,0 +1,58 @@
+namespace ScraperSky.Pipeline;
+
+/// <summary>
+/// The schedule of a status workflow's job on the host's shared scheduler: <see cref="StatusWorkflowOptions.Schedule"/>.
+/// A run drains the queue until it is empty (or <see cref="StatusWorkflowBatchOptions.MaxPerRun"/>).
+/// </summary>
+public sealed class StatusWorkflowScheduleOptions
+{
+    /// <summary>The default <see cref="Interval"/>: 1 minute.</summary>
+    public static readonly TimeSpan DefaultInterval = ScheduledJobOptions.DefaultInterval;
+
+    /// <summary>The default <see cref="MisfireGraceTime"/>: 30 minutes.</summary>
+    public static readonly TimeSpan DefaultMisfireGraceTime = ScheduledJobOptions.DefaultMisfireGraceTime;
+
+    /// <summary>The default <see cref="FailureBackoff"/>: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultFailureBackoff = ScheduledJobOptions.DefaultFailureBackoff;
+
+    /// <summary>The default <see cref="MaxInstances"/>.</summary>
+    public const int DefaultMaxInstances = ScheduledJobOptions.DefaultMaxInstances;
+
+    /// <summary>The default <see cref="MaxConsecutiveFailures"/>.</summary>
+    public const int DefaultMaxConsecutiveFailures = ScheduledJobOptions.DefaultMaxConsecutiveFailures;
+
+    /// <summary>Gets or sets the time between two runs of the workflow's loop.</summary>
+    /// <value>Default <see cref="DefaultInterval"/> (1 minute); more than zero, at most one day.</value>
+    public TimeSpan Interval { get; set; } = DefaultInterval;
+
+    /// <summary>Gets or sets the workflow's job id on the shared scheduler, such as the seeds' <c>process_pending_domains</c>.</summary>
+    /// <value>Default <see langword="null"/>: the workflow's name. Not empty or white space when set; unique among the host's jobs.</value>
+    public string? JobId { get; set; }
+
+    /// <summary>Gets or sets how many runs of the workflow may be in progress at once; a run due beyond that is skipped and reported.</summary>
+    /// <value>Default <see cref="DefaultMaxInstances"/> (1); at least 1.</value>
+    public int MaxInstances { get; set; } = DefaultMaxInstances;
+
+    /// <summary>Gets or sets how late a run may start; a run due longer ago than this (after a stall) is missed and reported.</summary>
+    /// <value>Default <see cref="DefaultMisfireGraceTime"/> (30 minutes); more than zero.</value>
+    public TimeSpan MisfireGraceTime { get; set; } = DefaultMisfireGraceTime;
+
+    /// <summary>Gets or sets whether several runs that fell due during a stall become one run.</summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool Coalesce { get; set; } = true;
+
+    /// <summary>Gets or sets the largest random delay added to each scheduled start, so that many hosts do not claim together.</summary>
+    /// <value>Default zero; at least zero and less than <see cref="Interval"/>.</value>
+    public TimeSpan StartJitter { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many runs in a row may fail (a database that is down) before the workflow backs off: it then
+    /// reports unhealthy and waits longer between runs, up to <see cref="FailureBackoff"/>, until a run succeeds again.
+    /// </summary>
+    /// <value>Default <see cref="DefaultMaxConsecutiveFailures"/> (3); at least 1.</value>
+    public int MaxConsecutiveFailures { get; set; } = DefaultMaxConsecutiveFailures;
+
+    /// <summary>Gets or sets the longest delay between runs while the workflow backs off (the delay doubles from <see cref="Interval"/>).</summary>
+    /// <value>Default <see cref="DefaultFailureBackoff"/> (5 minutes); more than zero, at most one day.</value>
+    public TimeSpan FailureBackoff { get; set; } = DefaultFailureBackoff;
+}

@@ -35,6 +35,7 @@ public sealed partial class DocumentationTests
     public void Links_ReachFilesAndHeadingsThatExist(string file)
     {
         var path = Path.Combine(Root, file);
+        File.ReadAllText(path).Should().MatchRegex(@"(?m)^#{1,2} \S", $"{file} must have a heading (an empty page is a broken one)");
         var broken = new List<string>();
         foreach (Match link in LinkPattern().Matches(WithoutCodeBlocks(File.ReadAllText(path))))
         {

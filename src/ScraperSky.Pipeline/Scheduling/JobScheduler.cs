@@ -22,7 +22,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
     private readonly JobReporter _reporter;
     private readonly JobDispatcher _dispatcher;
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private State _state;
+    private SchedulerState _state;
 
     public JobScheduler(TimeProvider time, IServiceScopeFactory scopes, ILogger<JobScheduler> logger, PipelineTelemetry? telemetry = null)
     {
@@ -30,10 +30,10 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         _reporter = new JobReporter(this, logger, telemetry ?? PipelineTelemetry.Standalone());
         _clock = new JobClock(time, job => _dispatcher!.OnTick(job));
         _runs = new JobRuns(time, scopes, _gate, (job, result, last) => _dispatcher!.RunEnded(job, result, last), logger);
-        _dispatcher = new JobDispatcher(_gate, () => _state == State.Running, _clock, _runs, _reporter);
+        _dispatcher = new JobDispatcher(_gate, () => _state == SchedulerState.Running, _clock, _runs, _reporter);
     }
 
-    private enum State
+    private enum SchedulerState
     {
         Created,
         Running,
@@ -86,7 +86,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         DateTimeOffset? firstRun = null;
         lock (_gate)
         {
-            if (_state is State.Stopping or State.Stopped)
+            if (_state is SchedulerState.Stopping or SchedulerState.Stopped)
             {
                 throw new InvalidOperationException($"Cannot add {definition.Description}: the job scheduler has stopped.");
             }
@@ -101,7 +101,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
             _clock.CreateTimer(job);
             _jobs.Add(job.Id, job);
             _order.Add(job);
-            if (_state == State.Running)
+            if (_state == SchedulerState.Running)
             {
                 firstRun = _clock.Begin(job, _clock.Now);
             }
@@ -119,12 +119,12 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         List<(ScheduledJob Job, DateTimeOffset Next)> started;
         lock (_gate)
         {
-            if (_state != State.Created)
+            if (_state != SchedulerState.Created)
             {
                 throw new InvalidOperationException($"The job scheduler cannot start: it is {_state}.");
             }
 
-            _state = State.Running;
+            _state = SchedulerState.Running;
             var now = _clock.Now;
             started = _order.Select(job => (job, _clock.Begin(job, now))).ToList();
         }
@@ -146,18 +146,18 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         Task[] inFlight;
         lock (_gate)
         {
-            if (_state == State.Created)
+            if (_state == SchedulerState.Created)
             {
-                _state = State.Stopped;
+                _state = SchedulerState.Stopped;
                 return;
             }
 
-            if (_state != State.Running)
+            if (_state != SchedulerState.Running)
             {
                 return;
             }
 
-            _state = State.Stopping;
+            _state = SchedulerState.Stopping;
             _order.ForEach(JobClock.Disarm);
             inFlight = _runs.InFlight();
         }
@@ -169,7 +169,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         await _dispatcher.CleanUpAsync(_order, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
-            _state = State.Stopped;
+            _state = SchedulerState.Stopped;
         }
 
         Log.SchedulerStopped(_logger);
@@ -200,7 +200,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         ScheduledJob job;
         lock (_gate)
         {
-            if (_state != State.Running)
+            if (_state != SchedulerState.Running)
             {
                 throw new InvalidOperationException($"Cannot run job '{jobId}' now: the job scheduler is not running (it is {_state}).");
             }
@@ -257,7 +257,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
             job.Paused = false;
             var now = _clock.Now;
             next = _clock.Continue(job, now);
-            if (_state == State.Running)
+            if (_state == SchedulerState.Running)
             {
                 _clock.Arm(job, now);
             }
@@ -301,7 +301,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
     {
         lock (_gate)
         {
-            _state = State.Stopped;
+            _state = SchedulerState.Stopped;
             _order.ForEach(JobClock.Dispose);
         }
 
@@ -316,7 +316,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
 
     // Under the lock.
     private ScheduledJob? Wakeable(string jobId)
-        => _state == State.Running && _jobs.TryGetValue(jobId, out var job) && WakeUps.CanWake(job) ? job : null;
+        => _state == SchedulerState.Running && _jobs.TryGetValue(jobId, out var job) && WakeUps.CanWake(job) ? job : null;
 
-    private ScheduledJobInfo Snapshot(ScheduledJob job) => job.Snapshot(_state == State.Running, _state is State.Stopping or State.Stopped);
+    private ScheduledJobInfo Snapshot(ScheduledJob job) => job.Snapshot(_state == SchedulerState.Running, _state is SchedulerState.Stopping or SchedulerState.Stopped);
 }

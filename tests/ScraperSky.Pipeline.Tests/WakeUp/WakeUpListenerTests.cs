@@ -1,3 +1,4 @@
+using ScraperSky.Pipeline.Hosting;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;

@@ -8,7 +8,7 @@ using Npgsql;
 using ScraperSky.Pipeline.Tests.Infrastructure;
 using ScraperSky.Pipeline.WakeUp;
 
-namespace ScraperSky.Pipeline.Tests.WakeUp;
+namespace ScraperSky.Pipeline.Tests.Hosting;
 
 /// <summary>LISTEN/NOTIFY wake-up against the real PostgreSQL (issue 6). Polling is set to an hour, so only a notification explains a prompt start.</summary>
 public sealed class WakeUpListenerTests(SchemaFixture db) : IClassFixture<SchemaFixture>, IAsyncLifetime

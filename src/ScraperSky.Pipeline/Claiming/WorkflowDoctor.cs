@@ -21,6 +21,7 @@ internal static class WorkflowDoctor
     /// <summary>An error column shorter than this cuts most reasons (exception messages) to uselessness.</summary>
     public const int ShortErrorColumn = 50;
 
+    /// <summary>Examines the workflow's table; <paramref name="moreChecks"/> adds the findings of other pieces (the wake-up leftovers) on the same connection.</summary>
     public static async Task<IReadOnlyList<string>> ExamineAsync(DbContext db, WorkflowDefinition definition, WorkflowSql sql, ClaimMode mode, Func<NpgsqlConnection, List<string>, CancellationToken, Task> moreChecks, ILogger logger, CancellationToken cancellationToken)
     {
         var findings = new List<string>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ScraperSky.Pipeline.Diagnostics;
+using ScraperSky.Pipeline.Scheduling;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline;
 using ScraperSky.Pipeline.Configuration;
 using ScraperSky.Pipeline.Definition;

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using ScraperSky.Pipeline.Benchmarks.Suite;
+using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Processing;
 
 namespace ScraperSky.Pipeline.Benchmarks.Micro;

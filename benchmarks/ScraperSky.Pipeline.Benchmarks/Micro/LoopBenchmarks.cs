@@ -10,7 +10,7 @@ using ScraperSky.Pipeline.Processing;
 namespace ScraperSky.Pipeline.Benchmarks.Micro;
 
 /// <summary>
-/// The in-process hot path of the atomic-batch loop without the database: what <c>AtomicBatch</c> does around each
+/// The in-process hot path of the atomic-batch loop without the database: what <c>AtomicBatchRun</c> does around each
 /// claimed item and each batch, with the library's own internal types — the claim's snapshot of each row, the
 /// <c>ItemInvoker</c> (item scope, deadline, processor, change check), telemetry, the outcome policy and the outcome
 /// batch. The database round trips are measured by the drain; this measures the CPU and allocations the loop adds.

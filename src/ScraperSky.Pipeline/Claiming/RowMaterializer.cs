@@ -5,7 +5,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
-using ScraperSky.Pipeline.Processing;
 
 namespace ScraperSky.Pipeline.Claiming;
 
@@ -27,14 +26,14 @@ internal sealed class RowMaterializer<TEntity>
     where TEntity : class
 {
     private readonly Func<TEntity>? _create;
-    private readonly Column[] _columns = [];
+    private readonly ColumnReader[] _columns = [];
     private readonly Func<TEntity, TEntity>? _snapshot;
     private readonly Func<TEntity, TEntity, bool>? _equal;
     private readonly int _keyColumn;
 
     private RowMaterializer(string unsupported) => Unsupported = unsupported;
 
-    private RowMaterializer(Func<TEntity> create, Column[] columns, int keyColumn, Func<TEntity, TEntity> snapshot, Func<TEntity, TEntity, bool> equal, bool tracksLazily)
+    private RowMaterializer(Func<TEntity> create, ColumnReader[] columns, int keyColumn, Func<TEntity, TEntity> snapshot, Func<TEntity, TEntity, bool> equal, bool tracksLazily)
     {
         _create = create;
         _columns = columns;
@@ -95,7 +94,7 @@ internal sealed class RowMaterializer<TEntity>
             return new RowMaterializer<TEntity>("the entity has no parameterless constructor");
         }
 
-        var columns = new List<Column>();
+        var columns = new List<ColumnReader>();
         var snapshots = new List<MemberBinding>();
         Expression? equal = null;
         var left = Expression.Parameter(typeof(TEntity), "left");
@@ -126,7 +125,7 @@ internal sealed class RowMaterializer<TEntity>
                 keyColumn = columns.Count;
             }
 
-            columns.Add(new Column(column, property.Name, CompileReader(property, setMember)));
+            columns.Add(new ColumnReader(column, property.Name, CompileReader(property, setMember)));
 
             // The snapshot and the comparison use the property's own value comparer, as EF Core's change detection does.
             var comparer = property.GetValueComparer();
@@ -214,7 +213,7 @@ internal sealed class RowMaterializer<TEntity>
             catch (Exception ex) when (RowReader.IsMaterializationFailure(ex))
             {
                 // The key of an unreadable row is read as the provider sends it: what the outcome statement binds.
-                (unreadable ??= []).Add((reader.GetValue(ordinals[_keyColumn]), $"the row could not be read: column '{_columns[column].Name}' (property '{_columns[column].Property}'): {ProcessorFailure.Reason(ex)}"));
+                (unreadable ??= []).Add((reader.GetValue(ordinals[_keyColumn]), $"the row could not be read: column '{_columns[column].Name}' (property '{_columns[column].Property}'): {ErrorReason.Of(ex)}"));
                 continue;
             }
 
@@ -265,7 +264,7 @@ internal sealed class RowMaterializer<TEntity>
 
     private static Expression Convert(Expression expression, Type type) => expression.Type == type ? expression : Expression.Convert(expression, type);
 
-    private sealed record Column(string Name, string Property, Action<DbDataReader, int, TEntity> Read);
+    private sealed record ColumnReader(string Name, string Property, Action<DbDataReader, int, TEntity> Read);
 
     /// <summary>Inlines a converter's lambda body with its parameter replaced.</summary>
     private sealed class ReplacingVisitor(ParameterExpression parameter, Expression replacement) : ExpressionVisitor

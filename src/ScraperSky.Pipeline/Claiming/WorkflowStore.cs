@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Diagnostics;
-using ScraperSky.Pipeline.Processing;
 
 namespace ScraperSky.Pipeline.Claiming;
 
@@ -16,7 +15,7 @@ namespace ScraperSky.Pipeline.Claiming;
 /// SQL text comes from <see cref="WorkflowSql"/>; sessions come from the workflow's DbContext type, either the caller's
 /// (inside its transaction) or a short-lived one of the store's own.
 /// </summary>
-internal sealed class WorkflowStore<TEntity> : IWorkflowStore
+internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
     where TEntity : class
 {
     private readonly WorkflowDefinition _definition;
@@ -150,7 +149,7 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
         }
         catch (Exception ex) when (RowReader.IsMaterializationFailure(ex))
         {
-            return new Claim<TEntity>([], [(key, "the row could not be read: " + ProcessorFailure.Reason(ex.InnerException ?? ex))]);
+            return new Claim<TEntity>([], [(key, "the row could not be read: " + ErrorReason.Of(ex.InnerException ?? ex))]);
         }
     }
 
@@ -212,118 +211,6 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
         }
     }
 
-    /// <summary>Extends one row's lease while <paramref name="token"/> still holds it; false if it does not, or the row is locked.</summary>
-    public async Task<bool> ExtendLeaseAsync(DbContext db, object? key, string token, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        var affected = await db.Database.ExecuteSqlRawAsync(
-            Sql.ExtendLease!,
-            [
-                new NpgsqlParameter(WorkflowSql.KeyParameter, key),
-                new NpgsqlParameter(WorkflowSql.TokenParameter, token),
-                new NpgsqlParameter(WorkflowSql.LeaseParameter, duration),
-                Clock.NowParameter(),
-            ],
-            cancellationToken).ConfigureAwait(false);
-        return affected == 1;
-    }
-
-    /// <summary>Renews the leases of the rows held (keys with their tokens) in one statement; returns how many were renewed.</summary>
-    public async Task<int> RenewLeasesAsync(Array keys, string[] tokens, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        var (scope, db) = OpenSession();
-        await using (scope.ConfigureAwait(false))
-        {
-            return await db.Database.ExecuteSqlRawAsync(
-                Sql.RenewLeases!,
-                [
-                    new NpgsqlParameter(WorkflowSql.KeysParameter, keys),
-                    new NpgsqlParameter(WorkflowSql.TokensParameter, tokens),
-                    new NpgsqlParameter(WorkflowSql.LeaseParameter, duration),
-                    Clock.NowParameter(),
-                ],
-                cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Ends a backend on the server side (its open transaction rolls back and its locks go); true if it was ended.</summary>
-    public async Task<bool> TerminateBackendAsync(int processId, CancellationToken cancellationToken)
-    {
-        var (scope, db) = OpenSession();
-        await using (scope.ConfigureAwait(false))
-        {
-            var ended = await db.Database
-                .SqlQueryRaw<bool>(WorkflowSql.TerminateBackend, new NpgsqlParameter(WorkflowSql.PidParameter, processId))
-                .ToListAsync(cancellationToken)
-                .ConfigureAwait(false);
-            return ended.Count == 1 && ended[0];
-        }
-    }
-
-    /// <summary>One rescue statement: up to <paramref name="chunkSize"/> expired leases back to the queue, or to error after the last attempt.</summary>
-    public async Task<(int Requeued, int Failed)> RescueChunkAsync(DbContext db, long lockKey, int chunkSize, int maxAttempts, CancellationToken cancellationToken)
-    {
-        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await RescueChunkOnOpenConnectionAsync(db, lockKey, chunkSize, maxAttempts, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task<(int Requeued, int Failed)> RescueChunkOnOpenConnectionAsync(DbContext db, long lockKey, int chunkSize, int maxAttempts, CancellationToken cancellationToken)
-    {
-        var command = db.Database.GetDbConnection().CreateCommand();
-        await using (command.ConfigureAwait(false))
-        {
-            command.CommandText = Sql.Rescue!;
-            command.Parameters.Add(new NpgsqlParameter(WorkflowSql.LockParameter, lockKey));
-            command.Parameters.Add(new NpgsqlParameter(WorkflowSql.BatchSizeParameter, chunkSize));
-            command.Parameters.Add(new NpgsqlParameter(WorkflowSql.MaxAttemptsParameter, maxAttempts));
-            command.Parameters.Add(Clock.NowParameter());
-            if (_definition.Filter is { } filter)
-            {
-                command.Parameters.AddRange(filter.CreateParameters().ToArray());
-            }
-
-            var requeued = 0;
-            var failed = 0;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (reader.GetBoolean(1))
-                    {
-                        failed++;
-                    }
-                    else
-                    {
-                        requeued++;
-                    }
-                }
-            }
-
-            return (requeued, failed);
-        }
-    }
-
-    /// <summary>The session's <c>idle_in_transaction_session_timeout</c> and <c>statement_timeout</c> (zero: none).</summary>
-    public async Task<IReadOnlyList<(string Setting, TimeSpan Value)>> ServerTimeoutsAsync(DbContext db, CancellationToken cancellationToken)
-    {
-        var result = new List<(string, TimeSpan)>();
-        foreach (var setting in (string[])["idle_in_transaction_session_timeout", "statement_timeout"])
-        {
-            // current_setting with a constant name; the value is in milliseconds without a unit from pg_settings.
-            var value = await ScalarAsync(db, "SELECT setting::bigint FROM pg_settings WHERE name = @name", [new NpgsqlParameter("name", setting)], cancellationToken).ConfigureAwait(false);
-            result.Add((setting, TimeSpan.FromMilliseconds(value is long ms ? ms : 0)));
-        }
-
-        return result;
-    }
-
     /// <summary>Runs a statement on the session's connection (in its open transaction, if any) and reads one value.</summary>
     private static async Task<object?> ScalarAsync(DbContext db, string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
     {
@@ -346,16 +233,6 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
         }
     }
 
-    /// <summary>Counts the queued rows (the queue-depth gauge).</summary>
-    public async Task<long> CountQueuedAsync(CancellationToken cancellationToken)
-    {
-        var (scope, db) = OpenSession();
-        await using (scope.ConfigureAwait(false))
-        {
-            var counts = await db.Database.SqlQueryRaw<long>(Sql.QueueDepth).ToListAsync(cancellationToken).ConfigureAwait(false);
-            return counts.Single();
-        }
-    }
 
     private NpgsqlParameter[] AtomicClaimParameters(int batchSize)
     {
@@ -374,18 +251,4 @@ internal sealed class WorkflowStore<TEntity> : IWorkflowStore
         ];
         return _definition.Filter is { } filter ? [.. parameters, .. filter.CreateParameters()] : parameters;
     }
-}
-
-/// <summary>The statements of a workflow's store that do not depend on its entity type (maintenance, counts).</summary>
-internal interface IWorkflowStore
-{
-    WorkflowSql Sql { get; }
-
-    WorkflowClock Clock { get; }
-
-    (AsyncServiceScope Scope, DbContext Db) OpenSession();
-
-    Task<(int Requeued, int Failed)> RescueChunkAsync(DbContext db, long lockKey, int chunkSize, int maxAttempts, CancellationToken cancellationToken);
-
-    Task<long> CountQueuedAsync(CancellationToken cancellationToken);
 }

@@ -44,7 +44,7 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
         {
             if (!valid)
             {
-                failures.Add(Message(name, settings?.SourceOf(WorkflowSettings.Find(setting)!, options), setting, value, rule));
+                failures.Add(Message(name, settings?.SourceOf(SettingCatalog.Find(setting)!, options), setting, value, rule));
             }
         }
 

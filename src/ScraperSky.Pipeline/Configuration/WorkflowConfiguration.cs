@@ -44,7 +44,7 @@ internal sealed class WorkflowConfiguration(IConfiguration configuration, Workfl
         foreach (var (key, setting) in Unreadable(Section).Concat(Unreadable(EnvironmentSection)))
         {
             var source = Supplier(key) ?? new SettingSource(SettingOrigin.Configuration, key.Path, key.Value);
-            problems.Add($"{source.Key}={source.RawValue} {WorkflowSettings.Complaint(setting.Type)} (for {setting.Path}).");
+            problems.Add($"{source.Key}={source.RawValue} {SettingCatalog.Complaint(setting.Type)} (for {setting.Path}).");
         }
 
         problems.AddRange(EnvironmentEntries(configuration).Where(e => e.Prefix == location.Prefix).Select(e => e.Problem).OfType<string>());
@@ -66,14 +66,14 @@ internal sealed class WorkflowConfiguration(IConfiguration configuration, Workfl
     {
         foreach (var key in Section.GetChildren())
         {
-            if (WorkflowSettings.IsGroup(key.Key) && key.Value is null)
+            if (SettingCatalog.IsGroup(key.Key) && key.Value is null)
             {
-                foreach (var inner in key.GetChildren().Where(inner => WorkflowSettings.Find(key.Key + ":" + inner.Key) is null))
+                foreach (var inner in key.GetChildren().Where(inner => SettingCatalog.Find(key.Key + ":" + inner.Key) is null))
                 {
                     yield return inner.Path;
                 }
             }
-            else if (WorkflowSettings.Find(key.Key) is null)
+            else if (SettingCatalog.Find(key.Key) is null)
             {
                 yield return key.Path;
             }
@@ -124,7 +124,7 @@ internal sealed class WorkflowConfiguration(IConfiguration configuration, Workfl
     {
         foreach (var (path, value) in section.AsEnumerable(makePathsRelative: true))
         {
-            if (value is not null && WorkflowSettings.Find(path) is { } setting && section.GetSection(path) is var key && !Readable(key, setting.Type))
+            if (value is not null && SettingCatalog.Find(path) is { } setting && section.GetSection(path) is var key && !Readable(key, setting.Type))
             {
                 yield return (key, setting);
             }

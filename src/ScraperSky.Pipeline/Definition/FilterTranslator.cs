@@ -4,7 +4,6 @@ using System.Reflection;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using ScraperSky.Pipeline.Claiming;
 
 namespace ScraperSky.Pipeline.Definition;
 

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using ScraperSky.Pipeline.Claiming;
 
 namespace ScraperSky.Pipeline.Definition;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ScraperSky.Pipeline.Processing;
 
 namespace ScraperSky.Pipeline.Diagnostics;
 
@@ -56,21 +55,15 @@ internal sealed class WorkflowTelemetry(PipelineTelemetry telemetry, string work
         return activity;
     }
 
-    public void ItemProcessed(Activity? activity, ItemAttempt attempt, long startTimestamp)
+    /// <summary>Records one item's processing time under its outcome and closes its span.</summary>
+    /// <param name="activity">The item's span, if sampled.</param>
+    /// <param name="outcome">The outcome tag: completed, failed, retry, snoozed, threw, timed_out or stopped.</param>
+    /// <param name="failure">What the processor threw, recorded on the span.</param>
+    /// <param name="errorDescription">The span's error description when <paramref name="error"/> is set and nothing was thrown.</param>
+    /// <param name="error">Marks the span as an error though nothing was thrown (a timeout, a failed result).</param>
+    /// <param name="startTimestamp">When processing began (<see cref="Stopwatch.GetTimestamp"/>).</param>
+    public void ItemProcessed(Activity? activity, string outcome, Exception? failure, string? errorDescription, bool error, long startTimestamp)
     {
-        var outcome = attempt switch
-        {
-            { Stopped: true } => "stopped",
-            { TimedOut: true } or { Abandoned: true } => "timed_out",
-            { Failure: not null } => "threw",
-            _ => attempt.Result.Kind switch
-            {
-                ItemResultKind.Completed => "completed",
-                ItemResultKind.Failed => "failed",
-                ItemResultKind.Retry => "retry",
-                _ => "snoozed",
-            },
-        };
         telemetry.ProcessingDuration.Record(
             Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds,
             _workflowTag,
@@ -81,13 +74,13 @@ internal sealed class WorkflowTelemetry(PipelineTelemetry telemetry, string work
         }
 
         activity.SetTag(PipelineDiagnostics.OutcomeTag, outcome);
-        if (attempt.Failure is { } failure && !attempt.Stopped)
+        if (failure is not null)
         {
             PipelineTelemetry.RecordError(activity, failure);
         }
-        else if (attempt.TimedOut || attempt.Abandoned || attempt.Result.Kind == ItemResultKind.Failed)
+        else if (error)
         {
-            activity.SetStatus(ActivityStatusCode.Error, attempt.Reason);
+            activity.SetStatus(ActivityStatusCode.Error, errorDescription);
         }
     }
 
@@ -100,12 +93,12 @@ internal sealed class WorkflowTelemetry(PipelineTelemetry telemetry, string work
     }
 
     /// <summary>Counts a batch's outcomes once they are committed.</summary>
-    public void Outcomes(WorkflowRunResult batch)
+    public void Outcomes(int completed, int failed, int retried, int lost)
     {
-        Add(telemetry.Completed, batch.Completed);
-        Add(telemetry.Failed, batch.Failed);
-        Add(telemetry.Retried, batch.Retried);
-        Add(telemetry.Lost, batch.Lost);
+        Add(telemetry.Completed, completed);
+        Add(telemetry.Failed, failed);
+        Add(telemetry.Retried, retried);
+        Add(telemetry.Lost, lost);
     }
 
     public void Rescued(int count) => Add(telemetry.Rescued, count);

@@ -1,10 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Definition;
 using Microsoft.Extensions.Options;
 using ScraperSky.Pipeline.Diagnostics;
 using ScraperSky.Pipeline.Processing;
+using ScraperSky.Pipeline.WakeUp;
 
 namespace ScraperSky.Pipeline.Hosting;
 
@@ -153,7 +155,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
             if (options.Doctor != DoctorMode.Off)
             {
                 var registered = scope.ServiceProvider.GetServices<StatusWorkflowRegistration>().Select(r => r.Name).ToList();
-                var findings = await WorkflowDoctor.ExamineAsync(db, _definition!, _loop.Sql, options, registered, _logger, cancellationToken).ConfigureAwait(false);
+                var findings = await WorkflowDoctor.ExamineAsync(db, _definition!, _loop.Sql, options.Mode, (connection, found, ct) => LeftoverDoctor.ExamineAsync(connection, _definition!, registered, found, ct), _logger, cancellationToken).ConfigureAwait(false);
                 if (findings.Count > 0 && options.Doctor == DoctorMode.Fail)
                 {
                     throw new InvalidOperationException($"Status workflow '{Name}' failed the start-up doctor (Doctor = Fail): {string.Join(" ", findings)}");

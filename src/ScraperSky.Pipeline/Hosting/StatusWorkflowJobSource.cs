@@ -1,3 +1,4 @@
+using ScraperSky.Pipeline.Claiming;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
@@ -168,7 +169,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
                     Log.EnvironmentVariableUnknownSetting(_logger, finding.Name, finding.Workflow!, EnvironmentSettings.KnownSuffixes);
                     break;
                 case ConfigurationAudit.FindingKind.UnknownConfigurationKey:
-                    Log.ConfigurationKeyUnknownSetting(_logger, finding.Name, finding.Workflow!, WorkflowSettings.Known);
+                    Log.ConfigurationKeyUnknownSetting(_logger, finding.Name, finding.Workflow!, SettingCatalog.Known);
                     break;
                 default:
                     Log.ConfigurationSectionMatchesNoWorkflow(_logger, finding.Name, workflows);
@@ -185,7 +186,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
         }
 
         var configuration = _configuration is null ? null : new WorkflowConfiguration(_configuration, location);
-        var settings = string.Join(", ", WorkflowSettings.All.Where(WorkflowSettings.IsLogged).Select(s =>
+        var settings = string.Join(", ", SettingCatalog.All.Where(SettingCatalog.IsLogged).Select(s =>
             $"{s.Path}={Format(s.GetValue(options) ?? (s.Property.Name == nameof(options.Schedule.JobId) ? workflow : null))} ({configuration?.SourceOf(s, options) ?? WorkflowConfiguration.CodeOrDefault(s, options)})"));
         Log.WorkflowSettings(_logger, workflow, location.Prefix, settings);
     }

@@ -177,7 +177,7 @@ internal sealed class AtomicIsolation<TEntity>
         catch (Exception ex) when (processorRan && !abort.IsCancellationRequested && ex is not OperationCanceledException)
         {
             // Alone in its transaction, the row broke it itself.
-            await AtomicBatch<TEntity>.TryRollbackAsync(transaction).ConfigureAwait(false);
+            await AtomicBatchRun<TEntity>.TryRollbackAsync(transaction).ConfigureAwait(false);
             var ended = await CountFailureAsync(key, ProcessorFailure.Reason(ex), options).ConfigureAwait(false);
             return (new WorkflowRunResult(1, 1, 0, ended ? 1 : 0), false);
         }

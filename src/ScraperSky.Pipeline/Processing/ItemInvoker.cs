@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
+using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Diagnostics;
 
@@ -43,11 +44,11 @@ internal sealed class ItemInvoker<TEntity>
 
     private readonly WorkflowDefinition _definition;
     private readonly ILogger _logger;
-    private readonly Claiming.RowMaterializer<TEntity>? _rows;
+    private readonly RowMaterializer<TEntity>? _rows;
     private readonly KeyReader<TEntity>? _keys;
     private readonly Action<ItemScope> _attachPending;
 
-    public ItemInvoker(WorkflowDefinition definition, ILogger logger, TimeProvider time, Claiming.RowMaterializer<TEntity>? rows = null, KeyReader<TEntity>? keys = null)
+    public ItemInvoker(WorkflowDefinition definition, ILogger logger, TimeProvider time, RowMaterializer<TEntity>? rows = null, KeyReader<TEntity>? keys = null)
     {
         _definition = definition;
         _logger = logger;

@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
+using ScraperSky.Pipeline.Claiming;
 
 namespace ScraperSky.Pipeline.Processing;
 
@@ -7,7 +7,7 @@ namespace ScraperSky.Pipeline.Processing;
 internal static class ProcessorFailure
 {
     /// <summary>The longest error text written to a row; the full exception goes to the log.</summary>
-    public const int MaxReasonLength = 2000;
+    public const int MaxReasonLength = ErrorReason.MaxLength;
 
     public static Exception Translate(Exception failure, DbContext db, string workflowName)
     {
@@ -23,34 +23,7 @@ internal static class ProcessorFailure
         return failure;
     }
 
-    public static string Reason(Exception failure)
-    {
-        // EF wraps database errors ("An error occurred while saving…", "…likely due to a transient failure"): the
-        // database's own message is the one a person can act on.
-        var message = failure switch
-        {
-            DbUpdateException { InnerException: { } inner } => inner.Message,
-            InvalidOperationException { InnerException: System.Data.Common.DbException inner } => inner.Message,
-            _ => failure.Message,
-        };
-        if (string.IsNullOrWhiteSpace(message))
-        {
-            message = failure.GetType().Name;
-        }
+    public static string Reason(Exception failure) => ErrorReason.Of(failure);
 
-        return message.Length <= MaxReasonLength ? message : message[..MaxReasonLength];
-    }
-
-    public static bool IsDatabaseError(Exception failure)
-    {
-        for (var current = failure; current is not null; current = current.InnerException)
-        {
-            if (current is PostgresException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool IsDatabaseError(Exception failure) => ErrorReason.IsDatabaseError(failure);
 }

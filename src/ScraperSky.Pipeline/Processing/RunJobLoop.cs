@@ -15,7 +15,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
     where TEntity : class
 {
     private readonly IServiceScopeFactory _scopes;
-    private readonly AtomicBatch<TEntity> _atomic;
+    private readonly AtomicBatchRun<TEntity> _atomic;
     private readonly LeaseBatch<TEntity>? _lease;
     private readonly LeaseKeeper<TEntity>? _keeper;
     private readonly LeaseCompleter<TEntity>? _completer;
@@ -30,7 +30,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
         var queuedAt = definition.UpdatedAtColumn is null
             ? null
             : KeyReader<TEntity>.TimestampGetter(definition.OptionalColumns.Single(c => c.Column == definition.UpdatedAtColumn).Property);
-        _atomic = new AtomicBatch<TEntity>(definition, Store, keys, invoker, Telemetry, queuedAt, scopes, logger);
+        _atomic = new AtomicBatchRun<TEntity>(definition, Store, keys, invoker, Telemetry, queuedAt, scopes, logger);
         if (Sql.LeaseClaim is not null)
         {
             _keeper = new LeaseKeeper<TEntity>(Store, keys, definition.Name, logger);

@@ -11,7 +11,7 @@ namespace ScraperSky.Pipeline.Scheduling;
 /// failure policy to their results (<see cref="FailurePolicy"/>), reports them (<see cref="JobReporter"/>) and re-arms
 /// the timer. Decisions are taken under one lock; jobs, cleanups and event handlers run outside it.
 /// </summary>
-internal sealed class JobScheduler : IJobScheduler, IDisposable
+internal sealed partial class JobScheduler : IJobScheduler, IDisposable
 {
     private readonly object _gate = new();
     private readonly List<ScheduledJob> _order = [];
@@ -22,7 +22,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
     private readonly JobReporter _reporter;
     private readonly JobDispatcher _dispatcher;
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private State _state;
+    private SchedulerState _state;
 
     public JobScheduler(TimeProvider time, IServiceScopeFactory scopes, ILogger<JobScheduler> logger, PipelineTelemetry? telemetry = null)
     {
@@ -30,10 +30,10 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         _reporter = new JobReporter(this, logger, telemetry ?? PipelineTelemetry.Standalone());
         _clock = new JobClock(time, job => _dispatcher!.OnTick(job));
         _runs = new JobRuns(time, scopes, _gate, (job, result, last) => _dispatcher!.RunEnded(job, result, last), logger);
-        _dispatcher = new JobDispatcher(_gate, () => _state == State.Running, _clock, _runs, _reporter);
+        _dispatcher = new JobDispatcher(_gate, () => _state == SchedulerState.Running, _clock, _runs, _reporter);
     }
 
-    private enum State
+    private enum SchedulerState
     {
         Created,
         Running,
@@ -86,7 +86,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         DateTimeOffset? firstRun = null;
         lock (_gate)
         {
-            if (_state is State.Stopping or State.Stopped)
+            if (_state is SchedulerState.Stopping or SchedulerState.Stopped)
             {
                 throw new InvalidOperationException($"Cannot add {definition.Description}: the job scheduler has stopped.");
             }
@@ -101,7 +101,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
             _clock.CreateTimer(job);
             _jobs.Add(job.Id, job);
             _order.Add(job);
-            if (_state == State.Running)
+            if (_state == SchedulerState.Running)
             {
                 firstRun = _clock.Begin(job, _clock.Now);
             }
@@ -119,12 +119,12 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         List<(ScheduledJob Job, DateTimeOffset Next)> started;
         lock (_gate)
         {
-            if (_state != State.Created)
+            if (_state != SchedulerState.Created)
             {
                 throw new InvalidOperationException($"The job scheduler cannot start: it is {_state}.");
             }
 
-            _state = State.Running;
+            _state = SchedulerState.Running;
             var now = _clock.Now;
             started = _order.Select(job => (job, _clock.Begin(job, now))).ToList();
         }
@@ -146,18 +146,18 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         Task[] inFlight;
         lock (_gate)
         {
-            if (_state == State.Created)
+            if (_state == SchedulerState.Created)
             {
-                _state = State.Stopped;
+                _state = SchedulerState.Stopped;
                 return;
             }
 
-            if (_state != State.Running)
+            if (_state != SchedulerState.Running)
             {
                 return;
             }
 
-            _state = State.Stopping;
+            _state = SchedulerState.Stopping;
             _order.ForEach(JobClock.Disarm);
             inFlight = _runs.InFlight();
         }
@@ -169,7 +169,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         await _dispatcher.CleanUpAsync(_order, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
-            _state = State.Stopped;
+            _state = SchedulerState.Stopped;
         }
 
         Log.SchedulerStopped(_logger);
@@ -200,7 +200,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         ScheduledJob job;
         lock (_gate)
         {
-            if (_state != State.Running)
+            if (_state != SchedulerState.Running)
             {
                 throw new InvalidOperationException($"Cannot run job '{jobId}' now: the job scheduler is not running (it is {_state}).");
             }
@@ -224,84 +224,11 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
         return await run!.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public void Pause(string jobId)
-    {
-        ArgumentNullException.ThrowIfNull(jobId);
-        lock (_gate)
-        {
-            var job = Find(jobId);
-            if (job.Paused || job.Faulted)
-            {
-                return;
-            }
-
-            job.Paused = true;
-            JobClock.Disarm(job);
-        }
-
-        Log.JobPaused(_logger, jobId);
-    }
-
-    public void Resume(string jobId)
-    {
-        ArgumentNullException.ThrowIfNull(jobId);
-        DateTimeOffset next;
-        lock (_gate)
-        {
-            var job = Find(jobId);
-            if (!job.Paused)
-            {
-                return;
-            }
-
-            job.Paused = false;
-            var now = _clock.Now;
-            next = _clock.Continue(job, now);
-            if (_state == State.Running)
-            {
-                _clock.Arm(job, now);
-            }
-        }
-
-        Log.JobResumed(_logger, jobId, next);
-    }
-
-    /// <summary>
-    /// Makes the job run as soon as it may (a wake-up notification), without moving its interval grid: at once, or
-    /// <paramref name="spacing"/> after its latest run started, or — when it already runs its maximum of instances —
-    /// as soon as a run ends. Wakes are coalesced; a paused, backing-off or faulted job ignores them, as does an unknown id.
-    /// </summary>
-    internal void Wake(string jobId, TimeSpan spacing)
-    {
-        lock (_gate)
-        {
-            if (Wakeable(jobId) is { } job)
-            {
-                WakeUps.Wake(job, spacing, _clock);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Makes the job run at <paramref name="at"/> (a retry falls due then), without moving its interval grid; nothing
-    /// happens if a run is due sooner anyway. A paused, backing-off or faulted job ignores it, as does an unknown id.
-    /// </summary>
-    internal void WakeAt(string jobId, DateTimeOffset at)
-    {
-        lock (_gate)
-        {
-            if (Wakeable(jobId) is { } job)
-            {
-                WakeUps.WakeAt(job, at, _clock);
-            }
-        }
-    }
-
     public void Dispose()
     {
         lock (_gate)
         {
-            _state = State.Stopped;
+            _state = SchedulerState.Stopped;
             _order.ForEach(JobClock.Dispose);
         }
 
@@ -316,7 +243,7 @@ internal sealed class JobScheduler : IJobScheduler, IDisposable
 
     // Under the lock.
     private ScheduledJob? Wakeable(string jobId)
-        => _state == State.Running && _jobs.TryGetValue(jobId, out var job) && WakeUps.CanWake(job) ? job : null;
+        => _state == SchedulerState.Running && _jobs.TryGetValue(jobId, out var job) && WakeUps.CanWake(job) ? job : null;
 
-    private ScheduledJobInfo Snapshot(ScheduledJob job) => job.Snapshot(_state == State.Running, _state is State.Stopping or State.Stopped);
+    private ScheduledJobInfo Snapshot(ScheduledJob job) => job.Snapshot(_state == SchedulerState.Running, _state is SchedulerState.Stopping or SchedulerState.Stopped);
 }

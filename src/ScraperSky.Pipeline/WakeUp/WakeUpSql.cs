@@ -1,4 +1,3 @@
-using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Definition;
 
 namespace ScraperSky.Pipeline.WakeUp;
@@ -99,11 +98,11 @@ internal static class WakeUpSql
         var functions = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in workflowNames.Distinct(StringComparer.Ordinal))
         {
-            Claim(channels, Channel(name), name, "wake-up channel");
-            Claim(functions, TriggerNames(name).Function, name, "wake-up trigger function");
+            Reserve(channels, Channel(name), name, "wake-up channel");
+            Reserve(functions, TriggerNames(name).Function, name, "wake-up trigger function");
         }
 
-        static void Claim(Dictionary<string, string> taken, string key, string workflow, string what)
+        static void Reserve(Dictionary<string, string> taken, string key, string workflow, string what)
         {
             if (!taken.TryAdd(key, workflow))
             {

@@ -260,7 +260,7 @@ public sealed class StatusWorkflowOptionsSetupTests
     /// <summary>Where a setting of the options came from, as the start-up log and the validator ask it.</summary>
     private static SettingSource Source(string setting, StatusWorkflowOptions options, Dictionary<string, string>? env = null, Dictionary<string, string?>? config = null)
         => new WorkflowConfiguration(Configuration(env, config), new WorkflowSettingsLocation("domain", "ScraperSky:Workflows:domain", "DOMAIN"))
-            .SourceOf(WorkflowSettings.Find(setting)!, options);
+            .SourceOf(SettingCatalog.Find(setting)!, options);
 
     /// <summary>A host's configuration: settings, then the seeds' variables through their source (never the process's environment).</summary>
     private static IConfiguration Configuration(Dictionary<string, string>? env, Dictionary<string, string?>? config)

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Hosting;
 using ScraperSky.Pipeline.Processing;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Hosting;
 using ScraperSky.Pipeline.Processing;
 using ScraperSky.Pipeline.Tests.Infrastructure;

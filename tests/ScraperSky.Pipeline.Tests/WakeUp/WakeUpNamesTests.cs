@@ -1,3 +1,4 @@
+using ScraperSky.Pipeline.Hosting;
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;

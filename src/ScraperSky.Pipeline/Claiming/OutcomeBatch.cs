@@ -1,7 +1,7 @@
 using Npgsql;
 using ScraperSky.Pipeline.Claiming;
 
-namespace ScraperSky.Pipeline.Processing;
+namespace ScraperSky.Pipeline.Claiming;
 
 /// <summary>
 /// Collects the outcomes of one batch as parallel arrays so that they reach the database in one

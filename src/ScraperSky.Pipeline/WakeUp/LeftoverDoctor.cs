@@ -1,8 +1,7 @@
 using Npgsql;
-using ScraperSky.Pipeline.Claiming;
-using ScraperSky.Pipeline.WakeUp;
+using ScraperSky.Pipeline.Definition;
 
-namespace ScraperSky.Pipeline.Definition;
+namespace ScraperSky.Pipeline.WakeUp;
 
 /// <summary>
 /// The doctor's look for what earlier migrations and renames left on the workflow's table: an index left invalid by a

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ScraperSky.Pipeline.Tests.Infrastructure;
 
-namespace ScraperSky.Pipeline.Tests.Definition;
+namespace ScraperSky.Pipeline.Tests.Claiming;
 
 /// <summary>The start-up doctor against the real PostgreSQL (issue 4).</summary>
 public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<SchemaFixture>, IAsyncLifetime

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using ScraperSky.Pipeline.Tests.Infrastructure;
 
-namespace ScraperSky.Pipeline.Tests.Definition;
+namespace ScraperSky.Pipeline.Tests.Claiming;
 
 /// <summary>
 /// Regression (bad input, item 7): on a text status column a typo in the queued value ('Queued' configured, 'queued' in

@@ -2,7 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using ScraperSky.Pipeline.Claiming;
 
-namespace ScraperSky.Pipeline.Processing;
+namespace ScraperSky.Pipeline.Claiming;
 
 /// <summary>
 /// The two clocks of a workflow. <see cref="Time"/> is the host's <see cref="TimeProvider"/>: item timeouts and

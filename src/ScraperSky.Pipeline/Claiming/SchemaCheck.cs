@@ -1,9 +1,10 @@
+using ScraperSky.Pipeline.Definition;
 using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using ScraperSky.Pipeline.Claiming;
 
-namespace ScraperSky.Pipeline.Definition;
+namespace ScraperSky.Pipeline.Claiming;
 
 /// <summary>
 /// Checks a workflow against the live database in one round trip that reads no row: the table and columns exist

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using ScraperSky.Pipeline.Tests.Infrastructure;
 
-namespace ScraperSky.Pipeline.Tests;
+namespace ScraperSky.Pipeline.Tests.Processing;
 
 /// <summary>
 /// <see cref="StatusItemContext.ForTest"/>: a processor runs in a plain unit test, without a database, a host or a

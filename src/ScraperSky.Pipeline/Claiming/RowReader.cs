@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using ScraperSky.Pipeline.Claiming;
 
-namespace ScraperSky.Pipeline.Processing;
+namespace ScraperSky.Pipeline.Claiming;
 
 /// <summary>
 /// The slow path for claimed rows EF Core cannot materialise (a NULL in a required column, a value the model cannot
@@ -72,7 +72,7 @@ internal static class RowReader
             }
             catch (Exception ex) when (IsMaterializationFailure(ex))
             {
-                unreadable.Add((key, "the row could not be read: " + ProcessorFailure.Reason(ex.InnerException ?? ex)));
+                unreadable.Add((key, "the row could not be read: " + ErrorReason.Of(ex.InnerException ?? ex)));
             }
         }
 

@@ -3,11 +3,11 @@ using ScraperSky.Pipeline.Configuration;
 namespace ScraperSky.Pipeline.Tests.Configuration;
 
 /// <summary>The settings table of the grouped options: configuration paths, and the variables that map onto them.</summary>
-public sealed class WorkflowSettingsTests
+public sealed class SettingCatalogTests
 {
     [Fact]
     public void All_GroupedOptions_AreKeyedByTheirConfigurationPath()
-        => WorkflowSettings.All.Select(s => s.Path).Should().Contain(["Enabled", "Mode", "Batch:Size", "Schedule:Interval", "Lease:Duration", "Retry:MaxAttempts", "WakeUp:Enabled"])
+        => SettingCatalog.All.Select(s => s.Path).Should().Contain(["Enabled", "Mode", "Batch:Size", "Schedule:Interval", "Lease:Duration", "Retry:MaxAttempts", "WakeUp:Enabled"])
             .And.NotContain(["Batch", "Schedule", "Lease", "Retry", "WakeUp"], "a group is not a setting");
 
     [Fact]
@@ -15,7 +15,7 @@ public sealed class WorkflowSettingsTests
     {
         foreach (var variable in EnvironmentSettings.All)
         {
-            var setting = WorkflowSettings.Find(variable.Path);
+            var setting = SettingCatalog.Find(variable.Path);
             setting.Should().NotBeNull($"{variable.Suffix} maps onto {variable.Path}");
         }
     }
@@ -26,6 +26,6 @@ public sealed class WorkflowSettingsTests
         var options = new StatusWorkflowOptions();
         options.Lease.Duration = TimeSpan.FromSeconds(42);
 
-        WorkflowSettings.Find("lease:duration")!.GetValue(options).Should().Be(TimeSpan.FromSeconds(42));
+        SettingCatalog.Find("lease:duration")!.GetValue(options).Should().Be(TimeSpan.FromSeconds(42));
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Tests.Infrastructure;
 
-namespace ScraperSky.Pipeline.Tests;
+namespace ScraperSky.Pipeline.Tests.Hosting;
 
 /// <summary>
 /// Misuse of <c>AddStatusWorkflow</c> fails with a message naming the workflow (issue 2): a bad argument at once, a

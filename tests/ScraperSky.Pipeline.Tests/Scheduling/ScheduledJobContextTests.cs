@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace ScraperSky.Pipeline.Tests;
+namespace ScraperSky.Pipeline.Tests.Scheduling;
 
 /// <summary><see cref="ScheduledJobContext.ForTest"/>: a scheduled job runs in a plain unit test, without a host or scheduler.</summary>
 public sealed class ScheduledJobContextTests

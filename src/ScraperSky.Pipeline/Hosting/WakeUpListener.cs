@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using ScraperSky.Pipeline.Diagnostics;
 using ScraperSky.Pipeline.Hosting;
+using ScraperSky.Pipeline.WakeUp;
 
-namespace ScraperSky.Pipeline.WakeUp;
+namespace ScraperSky.Pipeline.Hosting;
 
 /// <summary>
 /// One listening connection per database for all workflows of the host that enabled <see cref="StatusWorkflowWakeUpOptions.Enabled"/>:

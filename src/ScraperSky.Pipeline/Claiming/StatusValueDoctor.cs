@@ -1,10 +1,11 @@
+using ScraperSky.Pipeline.Definition;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ScraperSky.Pipeline.Claiming;
 using ScraperSky.Pipeline.Diagnostics;
 
-namespace ScraperSky.Pipeline.Definition;
+namespace ScraperSky.Pipeline.Claiming;
 
 /// <summary>
 /// The doctor's look at the status values in the data: rows with other statuses (saying when a count comes from a

@@ -15,7 +15,7 @@ namespace ScraperSky.Pipeline.Processing;
 /// outcome in one statement and commits. A crash rolls it all back and the rows are still queued. A batch whose
 /// transaction breaks is rolled back and its rows run alone (<see cref="AtomicIsolation{TEntity}"/>).
 /// </summary>
-internal sealed class AtomicBatch<TEntity>
+internal sealed class AtomicBatchRun<TEntity>
     where TEntity : class
 {
     private readonly WorkflowDefinition _definition;
@@ -28,7 +28,7 @@ internal sealed class AtomicBatch<TEntity>
     private readonly IServiceScopeFactory _scopes;
     private readonly AtomicIsolation<TEntity> _isolation;
 
-    public AtomicBatch(WorkflowDefinition definition, WorkflowStore<TEntity> store, KeyReader<TEntity> keys, ItemInvoker<TEntity> invoker, WorkflowTelemetry telemetry, Func<TEntity, DateTimeOffset?>? queuedAt, IServiceScopeFactory scopes, ILogger logger)
+    public AtomicBatchRun(WorkflowDefinition definition, WorkflowStore<TEntity> store, KeyReader<TEntity> keys, ItemInvoker<TEntity> invoker, WorkflowTelemetry telemetry, Func<TEntity, DateTimeOffset?>? queuedAt, IServiceScopeFactory scopes, ILogger logger)
     {
         _scopes = scopes;
         _isolation = new AtomicIsolation<TEntity>(definition, store, keys, invoker, telemetry, logger);

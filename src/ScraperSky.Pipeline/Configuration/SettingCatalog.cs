@@ -19,7 +19,7 @@ internal sealed record WorkflowSetting(string Path, PropertyInfo Property, Func<
 /// of each group (a get-only property of a <c>StatusWorkflow…Options</c> type), keyed (case-insensitively) by its path.
 /// A new option needs nothing here.
 /// </summary>
-internal static class WorkflowSettings
+internal static class SettingCatalog
 {
     /// <summary>Every bindable setting, in declaration order (top-level settings first, then each group's).</summary>
     public static readonly IReadOnlyList<WorkflowSetting> All = Discover();

@@ -1,4 +1,4 @@
-namespace ScraperSky.Pipeline.Claiming;
+namespace ScraperSky.Pipeline.Definition;
 
 /// <summary>Quotes PostgreSQL identifiers, so mixed case, spaces and reserved words are safe in generated SQL.</summary>
 internal static class SqlIdentifier

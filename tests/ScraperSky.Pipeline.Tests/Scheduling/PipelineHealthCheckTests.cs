@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using ScraperSky.Pipeline.Tests.Infrastructure;
 using ScraperSky.Pipeline.Tests.Lifecycle;
 
-namespace ScraperSky.Pipeline.Tests.Diagnostics;
+namespace ScraperSky.Pipeline.Tests.Scheduling;
 
 /// <summary>The pipeline health check: one entry with every job, scheduled services included (issue 3; Public API v1, item 3).</summary>
 public sealed class PipelineHealthCheckTests

@@ -1,3 +1,4 @@
+using ScraperSky.Pipeline.Hosting;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +8,7 @@ using Npgsql;
 using ScraperSky.Pipeline.Tests.Infrastructure;
 using ScraperSky.Pipeline.WakeUp;
 
-namespace ScraperSky.Pipeline.Tests.WakeUp;
+namespace ScraperSky.Pipeline.Tests.Hosting;
 
 /// <summary>LISTEN/NOTIFY wake-up against the real PostgreSQL (issue 6). Polling is set to an hour, so only a notification explains a prompt start.</summary>
 public sealed class WakeUpListenerTests(SchemaFixture db) : IClassFixture<SchemaFixture>, IAsyncLifetime

@@ -1,3 +1,4 @@
+using ScraperSky.Pipeline.Definition;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using ScraperSky.Pipeline.Claiming;
 
-namespace ScraperSky.Pipeline.Definition;
+namespace ScraperSky.Pipeline.Claiming;
 
 /// <summary>
 /// The start-up doctor: checks that an index serves the claim (and, in lease mode, the rescuer), that the optional
@@ -20,7 +21,8 @@ internal static class WorkflowDoctor
     /// <summary>An error column shorter than this cuts most reasons (exception messages) to uselessness.</summary>
     public const int ShortErrorColumn = 50;
 
-    public static async Task<IReadOnlyList<string>> ExamineAsync(DbContext db, WorkflowDefinition definition, WorkflowSql sql, StatusWorkflowOptions options, IReadOnlyCollection<string> registeredWorkflows, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Examines the workflow's table; <paramref name="moreChecks"/> adds the findings of other pieces (the wake-up leftovers) on the same connection.</summary>
+    public static async Task<IReadOnlyList<string>> ExamineAsync(DbContext db, WorkflowDefinition definition, WorkflowSql sql, ClaimMode mode, Func<NpgsqlConnection, List<string>, CancellationToken, Task> moreChecks, ILogger logger, CancellationToken cancellationToken)
     {
         var findings = new List<string>();
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -47,7 +49,7 @@ internal static class WorkflowDoctor
                 findings.Add($"the claim on {definition.TableDisplayName} (~{table.EstimatedRows.ToString("N0", CultureInfo.InvariantCulture)} rows) plans a sequential scan; create the recommended partial index: {hints.Create("queued", sql.ClaimIndexBody, sql.ClaimIndexName)}");
             }
 
-            if (options.Mode == ClaimMode.Lease && sql.RescueIndexBody is not null && table.EstimatedRows >= LargeTableRows
+            if (mode == ClaimMode.Lease && sql.RescueIndexBody is not null && table.EstimatedRows >= LargeTableRows
                 && !table.Indexes.Any(i => i.Definition.Contains(definition.LeaseColumn!, StringComparison.Ordinal) || i.Definition.Contains(Unquote(definition.LeaseColumn!), StringComparison.Ordinal)))
             {
                 findings.Add($"no index serves the lease rescuer on {definition.TableDisplayName}; create: {hints.Create("rescue", sql.RescueIndexBody, sql.RescueIndexName!)}");
@@ -61,7 +63,7 @@ internal static class WorkflowDoctor
                 }
             }
 
-            await LeftoverDoctor.ExamineAsync(connection, definition, registeredWorkflows, findings, cancellationToken).ConfigureAwait(false);
+            await moreChecks(connection, findings, cancellationToken).ConfigureAwait(false);
 
             if (sql.ErrorTextLimit is { } limit && limit < ShortErrorColumn)
             {

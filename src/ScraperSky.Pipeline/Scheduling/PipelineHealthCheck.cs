@@ -1,9 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using ScraperSky.Pipeline.Scheduling;
 
-namespace ScraperSky.Pipeline.Diagnostics;
+namespace ScraperSky.Pipeline.Scheduling;
 
 /// <summary>
 /// Reports every scheduled job (status workflows and scheduled services included): unhealthy when a job backs off or has

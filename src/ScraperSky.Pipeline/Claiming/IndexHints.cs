@@ -1,6 +1,7 @@
 using ScraperSky.Pipeline.Claiming;
+using ScraperSky.Pipeline.Definition;
 
-namespace ScraperSky.Pipeline.Definition;
+namespace ScraperSky.Pipeline.Claiming;
 
 /// <summary>
 /// The doctor's index statements, in a form PostgreSQL accepts: <c>CREATE INDEX CONCURRENTLY</c> on a plain table; on a

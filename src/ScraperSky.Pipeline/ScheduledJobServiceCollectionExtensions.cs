@@ -49,7 +49,7 @@ public static class ScheduledJobServiceCollectionExtensions
     /// <summary>
     /// Adds <typeparamref name="TService"/> as a singleton that runs as the job <paramref name="jobId"/> on the host's shared
     /// scheduler: configured once when the host starts, updated on the job's interval, cleaned up once when it stops.
-    /// For the seeds' <c>AbstractService</c> contract (stop after repeated failures) set
+    /// For the <c>AbstractService</c> contract of ScraperSky's Python services (stop after repeated failures) set
     /// <see cref="ScheduledJobOptions.OnRepeatedFailure"/> to <see cref="RepeatedFailureAction.Stop"/>.
     /// </summary>
     /// <typeparam name="TService">The service; registered as a singleton unless already registered.</typeparam>

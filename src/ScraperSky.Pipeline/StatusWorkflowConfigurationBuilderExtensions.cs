@@ -2,7 +2,7 @@ using ScraperSky.Pipeline.Configuration;
 
 namespace Microsoft.Extensions.Configuration;
 
-/// <summary>Adds the seeds' status-workflow environment variables to a configuration.</summary>
+/// <summary>Adds the status workflows' <c>{PREFIX}_SCHEDULER_{PARAMETER}</c> environment variables to a configuration.</summary>
 public static class StatusWorkflowConfigurationBuilderExtensions
 {
     /// <summary>

@@ -11,7 +11,7 @@ namespace ScraperSky.Pipeline.Configuration;
 internal sealed record EnvironmentSetting(string Suffix, string Path, Func<string, string?> Convert, string Complaint);
 
 /// <summary>
-/// The seeds' variable suffixes, their units and the setting each maps onto. A new setting is one line here if it has a
+/// The environment variables' suffixes, their units and the setting each maps onto. A new setting is one line here if it has a
 /// variable; the configuration key of every setting is its path (<c>Lease:Duration</c>), bound by the standard binder
 /// (a test checks that every path here names a setting). Only the form is checked
 /// here; ranges are the validator's.

@@ -1,6 +1,6 @@
 namespace ScraperSky.Pipeline.Configuration;
 
-/// <summary>Where a setting's value came from; later origins win (seed 003: the environment wins).</summary>
+/// <summary>Where a setting's value came from; later origins win (the environment wins).</summary>
 internal enum SettingOrigin
 {
     Default,

@@ -3,7 +3,7 @@ namespace ScraperSky.Pipeline;
 /// <summary>How much one claim and one run of a status workflow take: <see cref="StatusWorkflowOptions.Batch"/>.</summary>
 public sealed class StatusWorkflowBatchOptions
 {
-    /// <summary>The default <see cref="Size"/>: 10, as in the seeds' job functions.</summary>
+    /// <summary>The default <see cref="Size"/>: 10, as in ScraperSky's Python job functions.</summary>
     public const int DefaultSize = 10;
 
     /// <summary>The largest accepted <see cref="Size"/>.</summary>

@@ -8,7 +8,7 @@ namespace ScraperSky.Pipeline.Configuration;
 /// <c>ScraperSky:Environment:{PREFIX}:{Setting path}</c>, in the option's configuration form
 /// (<c>DOMAIN_SCHEDULER_INTERVAL_SECONDS=30</c> → <c>ScraperSky:Environment:DOMAIN:Schedule:Interval = 00:00:30</c>). It need not
 /// know which workflows exist: each workflow binds the sub-section of its own prefix after its configuration section,
-/// so the environment wins (seed 003). A value that does not fit its unit, or a second variable for an option already
+/// so the environment wins. A value that does not fit its unit, or a second variable for an option already
 /// set, is left out and kept in <see cref="Entries"/> with the problem, which start-up validation reports; every
 /// variable read is kept there too, for the start-up audit and for naming the variable behind a value.
 /// </summary>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace ScraperSky.Pipeline.Configuration;
 
 /// <summary>
-/// The configuration source of the seeds' <c>{PREFIX}_SCHEDULER_{PARAMETER}</c> environment variables; added by
+/// The configuration source of the <c>{PREFIX}_SCHEDULER_{PARAMETER}</c> environment variables; added by
 /// <c>AddStatusWorkflowEnvironmentVariables()</c>. See <see cref="StatusWorkflowEnvironmentProvider"/>.
 /// </summary>
 internal sealed class StatusWorkflowEnvironmentSource : IConfigurationSource

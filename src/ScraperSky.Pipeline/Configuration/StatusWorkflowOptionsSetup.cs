@@ -5,7 +5,7 @@ namespace ScraperSky.Pipeline.Configuration;
 
 /// <summary>
 /// Binds each workflow's configuration section, then the environment section of its prefix, over what code configured
-/// (seed 003: the environment wins). Runs after every <c>Configure</c> action. Values the binder cannot convert are
+/// (the environment wins). Runs after every <c>Configure</c> action. Values the binder cannot convert are
 /// left out, not thrown, so that the validator reports them together with every other problem.
 /// </summary>
 internal sealed class StatusWorkflowOptionsSetup : IPostConfigureOptions<StatusWorkflowOptions>

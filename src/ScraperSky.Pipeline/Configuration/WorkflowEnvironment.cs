@@ -3,7 +3,7 @@ using System.Text;
 namespace ScraperSky.Pipeline.Configuration;
 
 /// <summary>
-/// The names of the seeds' environment variables, <c>{PREFIX}_SCHEDULER_{PARAMETER}</c> (seed 000), and the neutral
+/// The names of the workflows' environment variables, <c>{PREFIX}_SCHEDULER_{PARAMETER}</c>, and the neutral
 /// configuration section they are loaded into: one sub-section per prefix, keyed by setting path
 /// (<c>DOMAIN_SCHEDULER_INTERVAL_SECONDS=30</c> → <c>ScraperSky:Environment:DOMAIN:Schedule:Interval = 00:00:30</c>).
 /// </summary>

@@ -52,7 +52,7 @@ public sealed partial class StatusWorkflowBuilder<TEntity, TStatus>
     }
 
     /// <summary>
-    /// Sets the prefix of the workflow's environment variables, <c>{PREFIX}_SCHEDULER_{PARAMETER}</c> (such as the seeds'
+    /// Sets the prefix of the workflow's environment variables, <c>{PREFIX}_SCHEDULER_{PARAMETER}</c> (such as
     /// <c>DOMAIN</c> for <c>DOMAIN_SCHEDULER_BATCH_SIZE</c>); upper-cased. By default it is the workflow's name in upper
     /// snake case (<c>process_pending_domains</c> reads <c>PROCESS_PENDING_DOMAINS_SCHEDULER_BATCH_SIZE</c>). The variables
     /// are read when the host's configuration has them: <c>builder.Configuration.AddStatusWorkflowEnvironmentVariables()</c>.

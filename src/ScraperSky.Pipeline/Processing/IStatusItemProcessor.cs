@@ -1,7 +1,7 @@
 namespace ScraperSky.Pipeline;
 
 /// <summary>
-/// The business logic of one status workflow for one item: the seeds' <c>process_single_{table}_for_{workflow}</c>.
+/// The business logic of one status workflow for one item: what a hand-written <c>process_single_{table}_for_{workflow}</c> function did.
 /// </summary>
 /// <typeparam name="TEntity">The entity (row) type the workflow claims.</typeparam>
 /// <remarks>

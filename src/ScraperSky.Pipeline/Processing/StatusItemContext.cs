@@ -29,7 +29,7 @@ public sealed class StatusItemContext
     /// <summary>Gets the name the workflow was registered with.</summary>
     public string WorkflowName { get; }
 
-    /// <summary>Gets the scheduler job id of the workflow (the seeds' job id, such as <c>process_pending_domains</c>).</summary>
+    /// <summary>Gets the scheduler job id of the workflow (such as <c>process_pending_domains</c>).</summary>
     public string JobId { get; }
 
     /// <summary>

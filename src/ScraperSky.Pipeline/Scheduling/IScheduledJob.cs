@@ -1,7 +1,7 @@
 namespace ScraperSky.Pipeline;
 
 /// <summary>
-/// A job run by the shared scheduler on an interval (the seeds' APScheduler job function). An instance is resolved
+/// A job run by the shared scheduler on an interval (an APScheduler job function). An instance is resolved
 /// from a dependency-injection scope of its own for every run.
 /// </summary>
 public interface IScheduledJob

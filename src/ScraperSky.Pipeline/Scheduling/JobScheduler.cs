@@ -5,7 +5,7 @@ using ScraperSky.Pipeline.Diagnostics;
 namespace ScraperSky.Pipeline.Scheduling;
 
 /// <summary>
-/// The host's one shared scheduler (the seeds' <c>scheduler_instance</c>). Each job has a one-shot timer from the
+/// The host's one shared scheduler (like APScheduler's shared <c>scheduler_instance</c>). Each job has a one-shot timer from the
 /// <see cref="TimeProvider"/>; when it fires, the scheduler works out which runs are due (<see cref="ScheduleMath"/>),
 /// skips them when the job has its maximum of instances running, starts the rest (<see cref="JobRuns"/>), applies the
 /// failure policy to their results (<see cref="FailurePolicy"/>), reports them (<see cref="JobReporter"/>) and re-arms

@@ -15,7 +15,7 @@ public enum RepeatedFailureAction
 
     /// <summary>
     /// Stop for good: the job is <see cref="ScheduledJobState.Faulted"/>, no run starts any more (a scheduled service's
-    /// cleanup runs), until the host restarts. The seeds' <c>AbstractService</c> contract (<c>max_failures</c>).
+    /// cleanup runs), until the host restarts. The <c>AbstractService</c> contract of ScraperSky's Python services (<c>max_failures</c>).
     /// </summary>
     Stop,
 }

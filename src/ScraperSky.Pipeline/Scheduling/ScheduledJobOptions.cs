@@ -1,7 +1,7 @@
 namespace ScraperSky.Pipeline;
 
 /// <summary>
-/// The schedule and failure policy of a job added with <c>AddScheduledJob</c> or <c>AddScheduledService</c>: the seeds'
+/// The schedule and failure policy of a job added with <c>AddScheduledJob</c> or <c>AddScheduledService</c>: the
 /// APScheduler <c>add_job</c> arguments, with safer defaults. Invalid values are rejected with an
 /// <see cref="ArgumentException"/> when the job is added, with a message naming the job and the setting.
 /// </summary>
@@ -11,7 +11,7 @@ public sealed class ScheduledJobOptions
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// The default misfire grace time: 30 minutes (the seeds' <c>misfire_grace_time=1800</c>). APScheduler's own default of
+    /// The default misfire grace time: 30 minutes (<c>misfire_grace_time=1800</c>, as ScraperSky's Python services set it). APScheduler's own default of
     /// 1 second silently drops any run that starts a little late; this one only drops runs after a long stall.
     /// </summary>
     public static readonly TimeSpan DefaultMisfireGraceTime = TimeSpan.FromMinutes(30);
@@ -63,7 +63,7 @@ public sealed class ScheduledJobOptions
 
     /// <summary>
     /// Gets or sets how soon a failed run is tried again while fewer than <see cref="MaxConsecutiveFailures"/> runs in a
-    /// row have failed (the seeds' <c>retry_delay_seconds</c>); the retry does not move the job's interval grid, and the
+    /// row have failed (<c>retry_delay_seconds</c> in APScheduler-based services); the retry does not move the job's interval grid, and the
     /// next point of the grid still runs if it comes sooner.
     /// </summary>
     /// <value>Default <see langword="null"/>: the next point of the interval. Otherwise more than zero, at most one day.</value>

@@ -1,7 +1,7 @@
 namespace ScraperSky.Pipeline;
 
 /// <summary>
-/// A long-running service with the seeds' <c>AbstractService</c> lifecycle, run as a job on the host's shared
+/// A long-running service with the <c>AbstractService</c> lifecycle of ScraperSky's Python services, run as a job on the host's shared
 /// scheduler: <see cref="ConfigureAsync"/> once when the host starts, <see cref="UpdateAsync"/> on the job's interval,
 /// <see cref="CleanupAsync"/> once when it stops. Register it with <c>services.AddScheduledService&lt;T&gt;(jobId, …)</c>;
 /// being a job, it is paused, resumed, run now and listed through <see cref="IJobScheduler"/> by its job id, follows
@@ -19,7 +19,7 @@ public abstract class ScheduledService
     }
 
     /// <summary>
-    /// Performs the one-time set-up of the service (the seeds' <c>_configure_service</c>): runs once when the host starts,
+    /// Performs the one-time set-up of the service (<c>_configure_service</c> of an <c>AbstractService</c>): runs once when the host starts,
     /// before any job runs. An exception stops the host's start-up (the service's cleanup runs first).
     /// </summary>
     /// <param name="cancellationToken">Cancels the set-up (the host's start-up was cancelled).</param>
@@ -27,7 +27,7 @@ public abstract class ScheduledService
     protected virtual Task ConfigureAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Performs the service's work once (the seeds' <c>update</c>): when the host starts, then on every interval, and on
+    /// Performs the service's work once (<c>update</c> of an <c>AbstractService</c>): when the host starts, then on every interval, and on
     /// <see cref="IJobScheduler.RunNowAsync"/>. An exception is a failed run, handled by the job's failure policy.
     /// </summary>
     /// <param name="context">The run: its scoped services, <see cref="ScheduledJobContext.StoppingToken"/> (the host is
@@ -36,7 +36,7 @@ public abstract class ScheduledService
     protected abstract Task UpdateAsync(ScheduledJobContext context);
 
     /// <summary>
-    /// Releases what the service holds (the seeds' <c>cleanup</c>): runs once, after its last update, when the host stops
+    /// Releases what the service holds (<c>cleanup</c> of an <c>AbstractService</c>): runs once, after its last update, when the host stops
     /// or the job stops for good (<see cref="RepeatedFailureAction.Stop"/>). An exception is logged.
     /// </summary>
     /// <param name="cancellationToken">Signalled when the host's shutdown timeout has passed.</param>

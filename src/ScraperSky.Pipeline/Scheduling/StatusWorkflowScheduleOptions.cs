@@ -25,7 +25,7 @@ public sealed class StatusWorkflowScheduleOptions
     /// <value>Default <see cref="DefaultInterval"/> (1 minute); more than zero, at most one day.</value>
     public TimeSpan Interval { get; set; } = DefaultInterval;
 
-    /// <summary>Gets or sets the workflow's job id on the shared scheduler, such as the seeds' <c>process_pending_domains</c>.</summary>
+    /// <summary>Gets or sets the workflow's job id on the shared scheduler, such as <c>process_pending_domains</c>.</summary>
     /// <value>Default <see langword="null"/>: the workflow's name. Not empty or white space when set; unique among the host's jobs.</value>
     public string? JobId { get; set; }
 

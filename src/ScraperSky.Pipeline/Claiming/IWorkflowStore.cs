@@ -15,4 +15,6 @@ internal interface IWorkflowStore
     Task<(int Requeued, int Failed)> RescueChunkAsync(DbContext db, long lockKey, int chunkSize, int maxAttempts, CancellationToken cancellationToken);
 
     Task<long> CountQueuedAsync(CancellationToken cancellationToken);
+
+    Task<bool> TerminateBackendAsync(int processId, CancellationToken cancellationToken);
 }

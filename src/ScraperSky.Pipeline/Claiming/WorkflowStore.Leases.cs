@@ -52,11 +52,7 @@ internal sealed partial class WorkflowStore<TEntity>
         var (scope, db) = OpenSession();
         await using (scope.ConfigureAwait(false))
         {
-            var ended = await db.Database
-                .SqlQueryRaw<bool>(WorkflowSql.TerminateBackend, new NpgsqlParameter(WorkflowSql.PidParameter, processId))
-                .ToListAsync(cancellationToken)
-                .ConfigureAwait(false);
-            return ended.Count == 1 && ended[0];
+            return await ScalarAsync(db, WorkflowSql.TerminateBackend, [new NpgsqlParameter(WorkflowSql.PidParameter, processId)], cancellationToken).ConfigureAwait(false) is true;
         }
     }
 

@@ -156,7 +156,7 @@ internal static partial class Log
     public static partial void OutcomeRefused(ILogger logger, Exception exception, string workflow, object? key, string replacement);
 
     [LoggerMessage(1016, LogLevel.Error, "Status workflow '{Workflow}': item {Key}'s processor ignored its cancellation and was abandoned; its transaction was ended on the server (backend {Backend}: {Ended}) and its session refuses further commands.")]
-    public static partial void ItemAbandoned(ILogger logger, string workflow, object? key, int? backend, bool ended);
+    public static partial void ItemAbandoned(ILogger logger, Exception? exception, string workflow, object? key, int? backend, bool ended);
 
     [LoggerMessage(1017, LogLevel.Information, "Status workflow '{Workflow}': the run stopped at Batch:MaxPerRun ({MaxBatches}) with rows still queued; it runs again at once.")]
     public static partial void RunAgainWithBacklog(ILogger logger, string workflow, int maxBatches);

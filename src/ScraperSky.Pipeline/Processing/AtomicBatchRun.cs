@@ -126,7 +126,7 @@ internal sealed class AtomicBatchRun<TEntity>
                     // The host's shutdown timeout passed and the processor ignored it: end the batch's transaction on
                     // the server, so that nothing commits after the host says it stopped; the rows stay queued.
                     abandoned = true;
-                    await _isolation.EndBackendAsync(backend).ConfigureAwait(false);
+                    await AbandonedSession.EndAsync(_store, _logger, _definition.Name, null, backend).ConfigureAwait(false);
                     return new BatchResult(new WorkflowRunResult(1, 0, 0, 0), ClaimAgain: false, EndRun: true) { SessionAbandoned = true };
                 }
 

@@ -90,7 +90,7 @@ internal sealed class AtomicIsolation<TEntity>
             if (alone.Abandoned)
             {
                 // The processor still uses the session: leave it to itself for a while (its transaction was ended).
-                _ = DisposeLaterAsync(scope);
+                AbandonedSession.DisposeLater(scope);
                 break;
             }
 
@@ -143,7 +143,7 @@ internal sealed class AtomicIsolation<TEntity>
                 if (attempt.Abandoned)
                 {
                     abandoned = true;
-                    await EndBackendAsync(backend).ConfigureAwait(false);
+                    await AbandonedSession.EndAsync(_store, _logger, _definition.Name, key, backend).ConfigureAwait(false);
                     return (default, true);
                 }
 
@@ -188,32 +188,6 @@ internal sealed class AtomicIsolation<TEntity>
                 await transaction.DisposeAsync().ConfigureAwait(false);
             }
         }
-    }
-
-    /// <summary>Ends a backend on the server (an abandoned processor's transaction); logged, never thrown.</summary>
-    public async Task EndBackendAsync(int? backend)
-    {
-        var ended = false;
-        if (backend is { } pid)
-        {
-            try
-            {
-                ended = await _store.TerminateBackendAsync(pid, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
-            {
-                Log.OutcomesNotWritten(_logger, ex, _definition.Name, 0);
-            }
-        }
-
-        Log.ItemAbandoned(_logger, _definition.Name, null, backend, ended);
-    }
-
-    public static async Task DisposeLaterAsync(AsyncServiceScope scope)
-    {
-        // Give an abandoned processor a generous window to notice its cancelled token before the session goes away.
-        await Task.Delay(TimeSpan.FromMinutes(1)).ConfigureAwait(false);
-        await scope.DisposeAsync().ConfigureAwait(false);
     }
 
     private void Forgive(object? key)

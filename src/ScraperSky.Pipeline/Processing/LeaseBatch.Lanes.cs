@@ -23,13 +23,6 @@ internal sealed partial class LeaseBatch<TEntity>
         return new Lane(scope, db, processor, new ItemDeadline(Time, abort));
     }
 
-    private static async Task DisposeWhenIdleAsync(AsyncServiceScope scope)
-    {
-        // Give an abandoned processor a generous window to notice its cancelled token before the session goes away.
-        await Task.Delay(TimeSpan.FromMinutes(1)).ConfigureAwait(false);
-        await scope.DisposeAsync().ConfigureAwait(false);
-    }
-
     /// <summary>A lane's scope, session and processor, reused by the lane's items one after another.</summary>
     private sealed record Lane(AsyncServiceScope Scope, DbContext Db, IStatusItemProcessor<TEntity> Processor, ItemDeadline Deadline);
 

@@ -142,7 +142,7 @@ internal sealed partial class LeaseBatch<TEntity>
                 {
                     // The processor was left running on the lane's session: the lane carries on with a new one.
                     lane.Deadline.Dispose();
-                    _ = DisposeWhenIdleAsync(lane.Scope);
+                    AbandonedSession.DisposeLater(lane.Scope);
                     lane = null;
                 }
             }
@@ -244,20 +244,7 @@ internal sealed partial class LeaseBatch<TEntity>
     /// </summary>
     private async Task AbandonAsync(LaneWork work, object? key, ItemAttempt attempt, Decision decision, int attemptNumber)
     {
-        var ended = false;
-        if (attempt.BackendProcessId is { } backend)
-        {
-            try
-            {
-                ended = await _store.TerminateBackendAsync(backend, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.OutcomesNotWritten(_logger, ex, _definition.Name, 1);
-            }
-        }
-
-        Log.ItemAbandoned(_logger, _definition.Name, key, attempt.BackendProcessId, ended);
+        var ended = await AbandonedSession.EndAsync(_store, _logger, _definition.Name, key, attempt.BackendProcessId).ConfigureAwait(false);
         if (attempt.BackendProcessId is null || ended)
         {
             Complete(work.Ledger, key, work.Token, decision, attemptNumber);

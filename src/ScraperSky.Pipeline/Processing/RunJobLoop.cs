@@ -79,7 +79,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
                 result = await _atomic.RunAsync(scope, options, jobId, stopping, abort).ConfigureAwait(false);
                 if (result.SessionAbandoned)
                 {
-                    _ = AtomicIsolation<TEntity>.DisposeLaterAsync(scope);
+                    AbandonedSession.DisposeLater(scope);
                 }
                 else
                 {

@@ -35,7 +35,7 @@ using var host = builder.Build();
 var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 host.Services.GetRequiredService<IJobScheduler>().JobExecuted += (_, run) =>
 {
-    if (run.JobId == "titles" && run.Items == 0)
+    if (run.JobId == "titles" && run.ItemsProcessed == 0)
     {
         drained.TrySetResult();
     }

@@ -21,7 +21,7 @@ public static class PipelineHealthChecksBuilderExtensions
     /// <param name="tags">Tags for filtering the check, or <see langword="null"/>.</param>
     /// <returns>The builder, so that calls can be chained.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
-    public static IHealthChecksBuilder AddPipelineChecks(this IHealthChecksBuilder builder, string name = DefaultName, IEnumerable<string>? tags = null)
+    public static IHealthChecksBuilder AddPipelineHealthCheck(this IHealthChecksBuilder builder, string name = DefaultName, IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

@@ -46,8 +46,8 @@ public sealed class ScheduledJobServiceCollectionExtensionsTests
         var first = await executed.NextAsync();
         var manual = await scheduler.RunNowAsync("count");
 
-        first.Items.Should().Be(1, "each run gets a new scoped instance");
-        manual.Items.Should().Be(1);
+        first.ItemsProcessed.Should().Be(1, "each run gets a new scoped instance");
+        manual.ItemsProcessed.Should().Be(1);
         await host.StopAsync();
     }
 

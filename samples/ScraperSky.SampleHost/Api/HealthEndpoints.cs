@@ -18,7 +18,7 @@ internal static class HealthEndpoints
     {
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
-            .AddPipelineChecks();
+            .AddPipelineHealthCheck();
         return services;
     }
 

@@ -15,5 +15,5 @@ public sealed record JobRunView(string JobId, DateTimeOffset Time, JobRunOutcome
     internal DateTimeOffset End => Time + Duration;
 
     public static JobRunView From(JobRunResult result)
-        => new(result.JobId, result.StartTime, result.Outcome, result.Items, result.Duration, result.Exception?.Message);
+        => new(result.JobId, result.StartTime, result.Outcome, result.ItemsProcessed, result.Duration, result.Exception?.Message);
 }

@@ -16,7 +16,7 @@ internal static class StatusValueDoctor
 {
     private static readonly string[] Roles = ["queued", "processing", "completed", "error"];
 
-    /// <summary>Logs what is only worth knowing; returns the findings that <see cref="DoctorMode.Fail"/> stops on.</summary>
+    /// <summary>Logs what is only worth knowing; returns the findings that <see cref="StartupCheckMode.Fail"/> stops on.</summary>
     public static async Task<bool> ExamineAsync(NpgsqlConnection connection, WorkflowDefinition definition, WorkflowSql sql, ILogger logger, List<string> findings, CancellationToken cancellationToken)
     {
         var values = await StatusTextsAsync(connection, sql, cancellationToken).ConfigureAwait(false);

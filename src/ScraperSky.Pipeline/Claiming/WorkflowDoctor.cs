@@ -11,7 +11,7 @@ namespace ScraperSky.Pipeline.Claiming;
 /// <summary>
 /// The start-up doctor: checks that an index serves the claim (and, in lease mode, the rescuer), that the optional
 /// columns have usable types, and reports rows whose status is none of the workflow's four values. Findings carry
-/// the statement that fixes them; <see cref="DoctorMode"/> decides whether they warn or stop start-up.
+/// the statement that fixes them; <see cref="StartupCheckMode"/> decides whether they warn or stop start-up.
 /// </summary>
 internal static class WorkflowDoctor
 {

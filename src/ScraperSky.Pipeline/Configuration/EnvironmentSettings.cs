@@ -40,7 +40,7 @@ internal static class EnvironmentSettings
         Seconds("ITEM_TIMEOUT_SECONDS", "ItemTimeout"),
         Seconds("RETRY_DELAY_SECONDS", "Retry:Delay"),
         Seconds("MAX_RETRY_DELAY_SECONDS", "Retry:MaxDelay"),
-        Choice<DoctorMode>("DOCTOR", "Doctor"),
+        Choice<StartupCheckMode>("STARTUP_CHECK", "StartupCheck"),
         Bool("WAKE_UP", "WakeUp:Enabled"),
     ];
 

@@ -36,9 +36,9 @@ public sealed class StatusWorkflowOptions
     /// </value>
     public TimeSpan ItemTimeout { get; set; } = DefaultItemTimeout;
 
-    /// <summary>Gets or sets what the start-up doctor does with its findings.</summary>
-    /// <value>Default <see cref="DoctorMode.Warn"/>.</value>
-    public DoctorMode Doctor { get; set; } = DoctorMode.Warn;
+    /// <summary>Gets or sets what the start-up check does with its findings (a missing claim index, an unusable column type, a missing wake-up trigger…).</summary>
+    /// <value>Default <see cref="StartupCheckMode.Warn"/>.</value>
+    public StartupCheckMode StartupCheck { get; set; } = StartupCheckMode.Warn;
 
     /// <summary>Gets the claim settings: rows per claim and claims per run (configuration section <c>Batch</c>).</summary>
     public StatusWorkflowBatchOptions Batch { get; } = new();

@@ -82,7 +82,7 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
 
         Check(retry.Delay >= TimeSpan.Zero, "Retry:Delay", retry.Delay, "must be zero or more");
         Check(retry.MaxDelay >= retry.Delay, "Retry:MaxDelay", retry.MaxDelay, $"must be at least Retry:Delay ({retry.Delay})");
-        Check(Enum.IsDefined(options.Doctor), "Doctor", options.Doctor, "must be Warn, Fail or Off");
+        Check(Enum.IsDefined(options.StartupCheck), "StartupCheck", options.StartupCheck, "must be Warn, Fail or Off");
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -141,24 +141,24 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
                 await db.Database.ExecuteSqlRawAsync(ddl, cancellationToken).ConfigureAwait(false);
                 Log.WakeUpTriggerInstalled(_logger, Name);
             }
-            else if (options.WakeUp.Enabled && options.Doctor != DoctorMode.Off
+            else if (options.WakeUp.Enabled && options.StartupCheck != StartupCheckMode.Off
                 && await WakeUp.WakeUpTriggerCheck.ProblemAsync(db, _definition!, options, cancellationToken).ConfigureAwait(false) is { } triggerProblem)
             {
-                if (options.Doctor == DoctorMode.Fail)
+                if (options.StartupCheck == StartupCheckMode.Fail)
                 {
-                    throw new InvalidOperationException($"Status workflow '{Name}' failed the start-up doctor (Doctor = Fail): {triggerProblem}");
+                    throw new InvalidOperationException($"Status workflow '{Name}' failed its start-up check (StartupCheck = Fail): {triggerProblem}");
                 }
 
                 Log.WakeUpTriggerProblem(_logger, Name, triggerProblem);
             }
 
-            if (options.Doctor != DoctorMode.Off)
+            if (options.StartupCheck != StartupCheckMode.Off)
             {
                 var registered = scope.ServiceProvider.GetServices<StatusWorkflowRegistration>().Select(r => r.Name).ToList();
                 var findings = await WorkflowDoctor.ExamineAsync(db, _definition!, _loop.Sql, options.Mode, (connection, found, ct) => LeftoverDoctor.ExamineAsync(connection, _definition!, registered, found, ct), _logger, cancellationToken).ConfigureAwait(false);
-                if (findings.Count > 0 && options.Doctor == DoctorMode.Fail)
+                if (findings.Count > 0 && options.StartupCheck == StartupCheckMode.Fail)
                 {
-                    throw new InvalidOperationException($"Status workflow '{Name}' failed the start-up doctor (Doctor = Fail): {string.Join(" ", findings)}");
+                    throw new InvalidOperationException($"Status workflow '{Name}' failed its start-up check (StartupCheck = Fail): {string.Join(" ", findings)}");
                 }
 
                 foreach (var finding in findings)

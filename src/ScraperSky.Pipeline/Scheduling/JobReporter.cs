@@ -31,7 +31,7 @@ internal sealed class JobReporter(object sender, ILogger logger, PipelineTelemet
         switch (result.Outcome)
         {
             case JobRunOutcome.Succeeded:
-                Log.JobExecuted(logger, job.Id, result.Items, result.Duration.TotalMilliseconds);
+                Log.JobExecuted(logger, job.Id, result.ItemsProcessed, result.Duration.TotalMilliseconds);
                 if (transition.Recovered > 0)
                 {
                     Log.JobRecovered(logger, job.Id, transition.Recovered, transition.NextRun);

@@ -10,7 +10,7 @@ public sealed class JobRunResult
         ScheduledTime = scheduledTime;
         StartTime = startTime;
         Duration = duration;
-        Items = items;
+        ItemsProcessed = items;
         Exception = exception;
     }
 
@@ -29,8 +29,11 @@ public sealed class JobRunResult
     /// <summary>Gets how long the run took; zero for a missed or skipped run.</summary>
     public TimeSpan Duration { get; }
 
-    /// <summary>Gets the number of items the run reported (for a status workflow: the rows it claimed).</summary>
-    public int Items { get; }
+    /// <summary>
+    /// Gets the number of items the run reported: the value an <see cref="IScheduledJob"/> returned, or for a status
+    /// workflow the rows it claimed (whatever their outcome).
+    /// </summary>
+    public int ItemsProcessed { get; }
 
     /// <summary>Gets the exception of a failed run, or <see langword="null"/>.</summary>
     public Exception? Exception { get; }
@@ -38,7 +41,7 @@ public sealed class JobRunResult
     /// <inheritdoc />
     public override string ToString() => Outcome switch
     {
-        JobRunOutcome.Succeeded => $"{JobId}: Succeeded, {Items} items in {Duration.TotalMilliseconds:0} ms",
+        JobRunOutcome.Succeeded => $"{JobId}: Succeeded, {ItemsProcessed} items in {Duration.TotalMilliseconds:0} ms",
         JobRunOutcome.Failed => $"{JobId}: Failed ({Exception?.GetType().Name}: {Exception?.Message})",
         _ => $"{JobId}: {Outcome} (scheduled {ScheduledTime:O})",
     };

@@ -6,8 +6,13 @@ namespace ScraperSky.Pipeline;
 /// </summary>
 public sealed class StatusWorkflowScheduleOptions
 {
-    /// <summary>The default <see cref="Interval"/>: 1 minute.</summary>
-    public static readonly TimeSpan DefaultInterval = ScheduledJobOptions.DefaultInterval;
+    /// <summary>
+    /// The default <see cref="Interval"/>: 5 seconds. With wake-up on (the default) the interval is the safety poll that
+    /// finds rows no notification announced (a writer without the trigger, a dropped listener connection); one poll of
+    /// an idle workflow is one index probe, so 5 seconds costs nothing measurable and keeps "queued, nothing happens"
+    /// shorter than a user's patience. Hosts with many workflows on a busy database may raise it.
+    /// </summary>
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>The default <see cref="MisfireGraceTime"/>: 30 minutes.</summary>
     public static readonly TimeSpan DefaultMisfireGraceTime = ScheduledJobOptions.DefaultMisfireGraceTime;
@@ -22,7 +27,7 @@ public sealed class StatusWorkflowScheduleOptions
     public const int DefaultMaxConsecutiveFailures = ScheduledJobOptions.DefaultMaxConsecutiveFailures;
 
     /// <summary>Gets or sets the time between two runs of the workflow's loop.</summary>
-    /// <value>Default <see cref="DefaultInterval"/> (1 minute); more than zero, at most one day.</value>
+    /// <value>Default <see cref="DefaultInterval"/> (5 seconds); more than zero, at most one day.</value>
     public TimeSpan Interval { get; set; } = DefaultInterval;
 
     /// <summary>Gets or sets the workflow's job id on the shared scheduler, such as <c>process_pending_domains</c>.</summary>

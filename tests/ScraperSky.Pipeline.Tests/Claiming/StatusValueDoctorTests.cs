@@ -6,7 +6,7 @@ namespace ScraperSky.Pipeline.Tests.Claiming;
 /// <summary>
 /// Regression (bad input, item 7): on a text status column a typo in the queued value ('Queued' configured, 'queued' in
 /// the data) used to pass start-up and claim nothing, ever; counts from a 1,000-row sample read as exact; a CHECK
-/// constraint refusing the queued value went unnoticed. The doctor now says so, and Doctor = Fail stops.
+/// constraint refusing the queued value went unnoticed. The doctor now says so, and StartupCheck = Fail stops.
 /// </summary>
 public sealed class StatusValueDoctorTests(SchemaFixture db) : IClassFixture<SchemaFixture>, IAsyncLifetime
 {
@@ -24,7 +24,7 @@ public sealed class StatusValueDoctorTests(SchemaFixture db) : IClassFixture<Sch
         await db.SeedAsync("text_items", 1500, "'queued'");
         await db.Database.ExecuteAsync("DROP INDEX text_items_queued");
         var logs = new LogSignal();
-        await using var harness = Harness(DoctorMode.Warn, logs);
+        await using var harness = Harness(StartupCheckMode.Warn, logs);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
@@ -38,11 +38,11 @@ public sealed class StatusValueDoctorTests(SchemaFixture db) : IClassFixture<Sch
     public async Task CheckSchemaAsync_NearMissAndDoctorFail_Stops()
     {
         await db.SeedAsync("text_items", 3, "'queued '");
-        await using var harness = Harness(DoctorMode.Fail, new LogSignal());
+        await using var harness = Harness(StartupCheckMode.Fail, new LogSignal());
 
         var check = () => harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
-        (await check.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*Doctor = Fail*no row has the queued value 'Queued'*'queued ' (3 rows)*");
+        (await check.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*StartupCheck = Fail*no row has the queued value 'Queued'*'queued ' (3 rows)*");
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class StatusValueDoctorTests(SchemaFixture db) : IClassFixture<Sch
         await db.SeedAsync("text_items", 3, "'queued'");
         await db.SeedAsync("text_items", 2);
         var logs = new LogSignal();
-        await using var harness = Harness(DoctorMode.Fail, logs);
+        await using var harness = Harness(StartupCheckMode.Fail, logs);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
@@ -63,7 +63,7 @@ public sealed class StatusValueDoctorTests(SchemaFixture db) : IClassFixture<Sch
     public async Task CheckSchemaAsync_CheckConstraintRefusesTheQueuedValue_DoctorFailStops()
     {
         await db.Database.ExecuteAsync("ALTER TABLE text_items ADD CONSTRAINT text_status_check CHECK (status IN ('queued', 'processing', 'completed', 'error'))");
-        await using var harness = Harness(DoctorMode.Fail, new LogSignal());
+        await using var harness = Harness(StartupCheckMode.Fail, new LogSignal());
 
         var check = () => harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
@@ -75,20 +75,20 @@ public sealed class StatusValueDoctorTests(SchemaFixture db) : IClassFixture<Sch
     public async Task CheckSchemaAsync_CheckConstraintAllowingTheFourValuesAndAnEmptyTable_Starts()
     {
         await db.Database.ExecuteAsync("ALTER TABLE text_items ADD CONSTRAINT text_status_check CHECK (status IN ('Queued', 'Processing', 'Completed', 'Error', 'Archived'))");
-        await using var harness = Harness(DoctorMode.Fail, new LogSignal());
+        await using var harness = Harness(StartupCheckMode.Fail, new LogSignal());
 
         var check = () => harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
         await check.Should().NotThrowAsync();
     }
 
-    private WorkflowHarness Harness(DoctorMode doctor, LogSignal logs)
+    private WorkflowHarness Harness(StartupCheckMode doctor, LogSignal logs)
         => WorkflowHarness.Create<TextWorkDb>(
             db.ConnectionString,
             services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
                 .UseDbContext<TextWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .UseProcessor<ScriptedProcessor>()
-                .Configure(o => o.Doctor = doctor),
+                .Configure(o => { o.StartupCheck = doctor; o.WakeUp.Enabled = false; }),
             logs: logs);
 }

@@ -18,7 +18,7 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
     public async Task CheckSchemaAsync_TableWithoutClaimIndex_WarnsWithTheCreateIndexStatement()
     {
         var logs = new LogSignal();
-        await using var harness = WorkflowHarness.Create<TextWorkDb>(db.ConnectionString, RegisterText(DoctorMode.Warn), logs: logs);
+        await using var harness = WorkflowHarness.Create<TextWorkDb>(db.ConnectionString, RegisterText(StartupCheckMode.Warn), logs: logs);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
@@ -30,18 +30,18 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
     [Fact]
     public async Task CheckSchemaAsync_DoctorFail_StopsWithTheFinding()
     {
-        await using var harness = WorkflowHarness.Create<TextWorkDb>(db.ConnectionString, RegisterText(DoctorMode.Fail));
+        await using var harness = WorkflowHarness.Create<TextWorkDb>(db.ConnectionString, RegisterText(StartupCheckMode.Fail));
 
         var check = () => harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
-        (await check.Should().ThrowAsync<InvalidOperationException>()).WithMessage("Status workflow 'work' failed the start-up doctor (Doctor = Fail): no index serves the claim*");
+        (await check.Should().ThrowAsync<InvalidOperationException>()).WithMessage("Status workflow 'work' failed its start-up check (StartupCheck = Fail): no index serves the claim*");
     }
 
     [Fact]
     public async Task CheckSchemaAsync_PartialIndexPresent_NoFinding()
     {
         var logs = new LogSignal();
-        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Doctor = DoctorMode.Fail);
+        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => { o.StartupCheck = StartupCheckMode.Fail; o.WakeUp.Enabled = false; });
 
         var check = () => harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
@@ -87,7 +87,7 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
     {
         await db.Database.ExecuteAsync("INSERT INTO text_items (status) VALUES ('Queued'), ('Paused'), ('Paused'), ('ManualReview')");
         var logs = new LogSignal();
-        await using var harness = WorkflowHarness.Create<TextWorkDb>(db.ConnectionString, RegisterText(DoctorMode.Warn), logs: logs);
+        await using var harness = WorkflowHarness.Create<TextWorkDb>(db.ConnectionString, RegisterText(StartupCheckMode.Warn), logs: logs);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
         var result = await harness.RunAsync();
@@ -98,12 +98,12 @@ public sealed class WorkflowDoctorTests(SchemaFixture db) : IClassFixture<Schema
         (await db.Database.ScalarAsync<string>("SELECT string_agg(status, ',' ORDER BY id) FROM text_items")).Should().Be("Completed,Paused,Paused,ManualReview");
     }
 
-    private static Action<IServiceCollection> RegisterText(DoctorMode doctor)
+    private static Action<IServiceCollection> RegisterText(StartupCheckMode doctor)
         => services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
             .UseDbContext<TextWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(o => o.Doctor = doctor);
+            .Configure(o => { o.StartupCheck = doctor; o.WakeUp.Enabled = false; });
 
     public sealed class BigItemsDb(DbContextOptions<BigItemsDb> options) : DbContext(options)
     {

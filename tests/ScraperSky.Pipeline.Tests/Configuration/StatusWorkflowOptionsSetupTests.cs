@@ -101,8 +101,8 @@ public sealed class StatusWorkflowOptionsSetupTests
             ["DOMAIN_SCHEDULER_ITEM_TIMEOUT_SECONDS"] = "90",
             ["DOMAIN_SCHEDULER_RETRY_DELAY_SECONDS"] = "5",
             ["DOMAIN_SCHEDULER_MAX_RETRY_DELAY_SECONDS"] = "300",
-            ["DOMAIN_SCHEDULER_DOCTOR"] = "Off",
-            ["DOMAIN_SCHEDULER_WAKE_UP"] = "1",
+            ["DOMAIN_SCHEDULER_STARTUP_CHECK"] = "Off",
+            ["DOMAIN_SCHEDULER_WAKE_UP"] = "0",
         }, lease: true);
 
         options.Should().BeEquivalentTo(new
@@ -111,7 +111,7 @@ public sealed class StatusWorkflowOptionsSetupTests
             Mode = ClaimMode.Lease,
             Parallelism = 4,
             ItemTimeout = TimeSpan.FromSeconds(90),
-            Doctor = DoctorMode.Off,
+            StartupCheck = StartupCheckMode.Off,
             Batch = new { Size = 25, MaxPerRun = 7 },
             Schedule = new
             {
@@ -126,7 +126,7 @@ public sealed class StatusWorkflowOptionsSetupTests
             },
             Lease = new { Duration = TimeSpan.FromMinutes(2), RenewalInterval = TimeSpan.FromSeconds(20) },
             Retry = new { MaxAttempts = 9, Delay = TimeSpan.FromSeconds(5), MaxDelay = TimeSpan.FromMinutes(5) },
-            WakeUp = new { Enabled = true, InstallTrigger = false, ConnectionString = (string?)null },
+            WakeUp = new { Enabled = false, InstallTrigger = false, ConnectionString = (string?)null },
         });
     }
 
@@ -193,14 +193,14 @@ public sealed class StatusWorkflowOptionsSetupTests
             ["ScraperSky:Workflows:domain:Enabled"] = "yes",
             ["ScraperSky:Workflows:domain:Schedule:Interval"] = "soon",
             ["ScraperSky:Workflows:domain:Lease:RenewalInterval"] = "often",
-            ["ScraperSky:Workflows:domain:Doctor"] = "Maybe",
+            ["ScraperSky:Workflows:domain:StartupCheck"] = "Maybe",
         });
 
         read.Should().Throw<OptionsValidationException>().Which.Failures.Should().BeEquivalentTo(
             "Status workflow 'domain': ScraperSky:Workflows:domain:Enabled=yes is not true or false (for Enabled).",
             "Status workflow 'domain': ScraperSky:Workflows:domain:Schedule:Interval=soon is not a time span such as 00:05:00 (for Schedule:Interval).",
             "Status workflow 'domain': ScraperSky:Workflows:domain:Lease:RenewalInterval=often is not a time span such as 00:05:00 (for Lease:RenewalInterval).",
-            "Status workflow 'domain': ScraperSky:Workflows:domain:Doctor=Maybe is not one of Warn, Fail, Off (for Doctor).");
+            "Status workflow 'domain': ScraperSky:Workflows:domain:StartupCheck=Maybe is not one of Warn, Fail, Off (for StartupCheck).");
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class ErrorColumnLengthTests(SchemaFixture db) : IClassFixture<Sch
     [Fact]
     public async Task CheckSchemaAsync_ShortErrorColumnAndDoctorFail_Stops()
     {
-        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Doctor = DoctorMode.Fail);
+        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => { o.StartupCheck = StartupCheckMode.Fail; o.WakeUp.Enabled = false; });
 
         var check = () => harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 

@@ -94,7 +94,7 @@ public sealed class MigrationScriptsTests(SchemaFixture db) : IClassFixture<Sche
             await db.Database.ExecuteAsync(old.Services.GetRequiredService<StatusWorkflowScripts>().WakeUpTrigger("old_name").Sql);
         }
 
-        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Doctor = DoctorMode.Fail, name: "new_name");
+        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => { o.StartupCheck = StartupCheckMode.Fail; o.WakeUp.Enabled = false; }, name: "new_name");
         var failure = await Record.ExceptionAsync(() => harness.Workflow("new_name").CheckSchemaAsync(CancellationToken.None));
 
         failure.Should().NotBeNull();

@@ -31,7 +31,7 @@ public sealed class PartitionedTableTests(DatabaseFixture db) : IClassFixture<Da
     {
         await CreateAsync(kind);
         await db.ExecuteAsync("INSERT INTO lease_items (payload, tenant) SELECT 'item ' || g, CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END FROM generate_series(1, 10) AS g");
-        await using var harness = Harness(mode, DoctorMode.Off);
+        await using var harness = Harness(mode, StartupCheckMode.Off);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
         await harness.RunAsync();
@@ -47,7 +47,7 @@ public sealed class PartitionedTableTests(DatabaseFixture db) : IClassFixture<Da
     {
         await CreateAsync(kind);
         var logs = new LogSignal();
-        await using (var first = Harness(ClaimMode.Lease, DoctorMode.Warn, logs))
+        await using (var first = Harness(ClaimMode.Lease, StartupCheckMode.Warn, logs))
         {
             await first.Workflow().CheckSchemaAsync(CancellationToken.None);
         }
@@ -60,7 +60,7 @@ public sealed class PartitionedTableTests(DatabaseFixture db) : IClassFixture<Da
             await db.ExecuteAsync(statement);
         }
 
-        await using var second = Harness(ClaimMode.Lease, DoctorMode.Fail);
+        await using var second = Harness(ClaimMode.Lease, StartupCheckMode.Fail);
         var check = () => second.Workflow().CheckSchemaAsync(CancellationToken.None);
         await check.Should().NotThrowAsync("the advice, once run, leaves nothing to report");
     }
@@ -79,9 +79,9 @@ public sealed class PartitionedTableTests(DatabaseFixture db) : IClassFixture<Da
             "DROP TABLE IF EXISTS lease_items; " + partitions);
     }
 
-    private WorkflowHarness Harness(ClaimMode mode, DoctorMode doctor, LogSignal? logs = null)
+    private WorkflowHarness Harness(ClaimMode mode, StartupCheckMode doctor, LogSignal? logs = null)
         => mode == ClaimMode.Lease
-            ? WorkflowHarness.ForLeaseItems(db.ConnectionString, o => o.Doctor = doctor, logs: logs)
+            ? WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.StartupCheck = doctor; o.WakeUp.Enabled = false; }, logs: logs)
             : WorkflowHarness.Create<LeaseWorkDb>(
                 db.ConnectionString,
                 services => services.AddStatusWorkflow<LeaseItem, JobStatus>("work")
@@ -89,6 +89,6 @@ public sealed class PartitionedTableTests(DatabaseFixture db) : IClassFixture<Da
                     .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                     .ErrorText(x => x.Error)
                     .UseProcessor<LeaseProcessor>()
-                    .Configure(o => o.Doctor = doctor),
+                    .Configure(o => { o.StartupCheck = doctor; o.WakeUp.Enabled = false; }),
                 logs: logs);
 }

@@ -46,7 +46,7 @@ public sealed class ServiceProviderCheckTests(SchemaFixture db) : IClassFixture<
             .UseDbContext<LeakyDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .UseProcessor<ScriptedProcessor>()
-            .Configure(o => o.Doctor = DoctorMode.Off);
+            .Configure(o => o.StartupCheck = StartupCheckMode.Off);
 
     public sealed class LeakyDb(DbContextOptions<LeakyDb> options) : DbContext(options)
     {

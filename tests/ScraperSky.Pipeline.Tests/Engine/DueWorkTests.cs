@@ -75,7 +75,7 @@ public sealed class DueWorkTests(SchemaFixture db) : IClassFixture<SchemaFixture
                 o.Schedule.Interval = TimeSpan.FromHours(1);
                 o.Batch.Size = 2;
                 o.Batch.MaxPerRun = 1;
-                o.Doctor = DoctorMode.Off;
+                o.StartupCheck = StartupCheckMode.Off;
             });
         using var host = builder.Build();
         await host.StartAsync();

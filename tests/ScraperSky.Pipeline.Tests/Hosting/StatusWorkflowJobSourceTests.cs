@@ -170,12 +170,12 @@ public sealed class StatusWorkflowJobSourceTests(SchemaFixture db) : IClassFixtu
         var executed = new Signals<JobRunResult>();
         scheduler.JobExecuted += (_, r) => executed.Post(r);
         await host.StartAsync();
-        (await executed.NextAsync()).Items.Should().Be(0, "the first run found nothing queued");
+        (await executed.NextAsync()).ItemsProcessed.Should().Be(0, "the first run found nothing queued");
 
         await db.SeedAsync("enum_items", 3);
         var result = await scheduler.RunNowAsync("work").WaitAsync(Ceiling);
 
-        result.Should().Match<JobRunResult>(r => r.Outcome == JobRunOutcome.Succeeded && r.Items == 3);
+        result.Should().Match<JobRunResult>(r => r.Outcome == JobRunOutcome.Succeeded && r.ItemsProcessed == 3);
         (await db.Database.CountByStatusAsync("enum_items")).Should().Equal(new Dictionary<string, long> { ["Completed"] = 3 });
         await host.StopAsync();
     }

@@ -58,7 +58,7 @@ public sealed class WorkflowRecoveryTests : IAsyncLifetime
                 o.Schedule.MaxConsecutiveFailures = 2;
                 o.Schedule.FailureBackoff = TimeSpan.FromMinutes(10);
             });
-        builder.Services.AddHealthChecks().AddPipelineChecks();
+        builder.Services.AddHealthChecks().AddPipelineHealthCheck();
         using var host = builder.Build();
         var scheduler = host.Services.GetRequiredService<IJobScheduler>();
         var health = host.Services.GetRequiredService<HealthCheckService>();
@@ -67,7 +67,7 @@ public sealed class WorkflowRecoveryTests : IAsyncLifetime
         scheduler.JobFailed += (_, r) => results.Post(r);
 
         await host.StartAsync();
-        (await results.NextAsync()).Items.Should().Be(2);
+        (await results.NextAsync()).ItemsProcessed.Should().Be(2);
 
         await _server!.StopAsync();
         time.Advance(Minute);
@@ -102,7 +102,7 @@ public sealed class WorkflowRecoveryTests : IAsyncLifetime
         while (result.Outcome == JobRunOutcome.Failed && attempts < 3);
 
         result.Outcome.Should().Be(JobRunOutcome.Succeeded);
-        result.Items.Should().Be(3);
+        result.ItemsProcessed.Should().Be(3);
         var recovered = scheduler.GetJob("work")!;
         recovered.State.Should().Be(ScheduledJobState.Scheduled);
         recovered.ConsecutiveFailures.Should().Be(0);

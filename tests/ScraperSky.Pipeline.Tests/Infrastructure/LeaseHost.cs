@@ -102,7 +102,7 @@ internal static class LeaseWorkflowRegistration
                 o.Mode = ClaimMode.Lease;
                 o.Schedule.Interval = TimeSpan.FromHours(1);
                 o.ItemTimeout = TimeSpan.FromSeconds(30);
-                o.Doctor = DoctorMode.Off;
+                o.StartupCheck = StartupCheckMode.Off;
                 configure(o);
             });
         build?.Invoke(w);

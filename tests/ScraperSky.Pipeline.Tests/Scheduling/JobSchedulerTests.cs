@@ -42,7 +42,7 @@ public sealed class JobSchedulerTests : IDisposable
         _scheduler.Start();
         var first = await _executed.NextAsync();
 
-        first.Should().Match<JobRunResult>(r => r.JobId == "job" && r.Outcome == JobRunOutcome.Succeeded && r.Items == 3 && r.ScheduledTime == _t0);
+        first.Should().Match<JobRunResult>(r => r.JobId == "job" && r.Outcome == JobRunOutcome.Succeeded && r.ItemsProcessed == 3 && r.ScheduledTime == _t0);
         var info = _scheduler.GetJob("job")!;
         info.NextRunTime.Should().Be(_t0 + Minute);
         info.State.Should().Be(ScheduledJobState.Scheduled);
@@ -289,7 +289,7 @@ public sealed class JobSchedulerTests : IDisposable
 
         var result = await _scheduler.RunNowAsync("job");
 
-        result.Should().Match<JobRunResult>(r => r.Outcome == JobRunOutcome.Succeeded && r.Items == 20 && r.ScheduledTime == _t0 + TimeSpan.FromSeconds(7));
+        result.Should().Match<JobRunResult>(r => r.Outcome == JobRunOutcome.Succeeded && r.ItemsProcessed == 20 && r.ScheduledTime == _t0 + TimeSpan.FromSeconds(7));
         _scheduler.GetJob("job")!.NextRunTime.Should().Be(_t0 + Minute, "a manual run leaves the schedule alone");
     }
 
@@ -387,7 +387,7 @@ public sealed class JobSchedulerTests : IDisposable
 
         Volatile.Write(ref fail, false);
         _time.Advance(3 * Minute);
-        (await _executed.NextAsync()).Items.Should().Be(5);
+        (await _executed.NextAsync()).ItemsProcessed.Should().Be(5);
 
         var recovered = _scheduler.GetJob("job")!;
         recovered.State.Should().Be(ScheduledJobState.Scheduled);
@@ -441,7 +441,7 @@ public sealed class JobSchedulerTests : IDisposable
         finish.SetResult();
         await stop.WaitAsync(Signals<bool>.Ceiling);
 
-        (await _executed.NextAsync()).Items.Should().Be(4);
+        (await _executed.NextAsync()).ItemsProcessed.Should().Be(4);
         _scheduler.GetJob("job")!.State.Should().Be(ScheduledJobState.Stopped);
     }
 

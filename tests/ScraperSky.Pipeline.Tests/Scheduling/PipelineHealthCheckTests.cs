@@ -75,7 +75,7 @@ public sealed class PipelineHealthCheckTests
         builder.Services.AddSingleton<TimeProvider>(_time);
         builder.Services.AddScheduledService<ScheduledServiceTests.CounterService>("counter", service);
         builder.Services.AddScheduledJob("cleanup", _ => Task.FromResult(1), o => o.Interval = TimeSpan.FromMinutes(1));
-        builder.Services.AddHealthChecks().AddPipelineChecks();
+        builder.Services.AddHealthChecks().AddPipelineHealthCheck();
         var host = builder.Build();
         host.Services.GetRequiredService<ScheduledServiceTests.CounterService>().FailNext = failService ? int.MaxValue : 0;
         var scheduler = host.Services.GetRequiredService<IJobScheduler>();

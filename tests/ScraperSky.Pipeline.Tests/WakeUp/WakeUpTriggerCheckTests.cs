@@ -7,7 +7,7 @@ namespace ScraperSky.Pipeline.Tests.WakeUp;
 /// <summary>
 /// Regression (bad input, item 9): with WakeUp on and the trigger left to a migration, a missing or outdated trigger
 /// used to leave only "listening" in the log while the workflow silently polled. Start-up now says so, or stops with
-/// Doctor = Fail.
+/// StartupCheck = Fail.
 /// </summary>
 public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<SchemaFixture>, IAsyncLifetime
 {
@@ -23,7 +23,7 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
     public async Task CheckSchemaAsync_TriggerMissing_WarnsHowToInstallIt()
     {
         var logs = new LogSignal();
-        await using var harness = Harness(DoctorMode.Warn, logs);
+        await using var harness = Harness(StartupCheckMode.Warn, logs);
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
@@ -34,18 +34,18 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
     [Fact]
     public async Task CheckSchemaAsync_TriggerMissingAndDoctorFail_Stops()
     {
-        await using var harness = Harness(DoctorMode.Fail, new LogSignal());
+        await using var harness = Harness(StartupCheckMode.Fail, new LogSignal());
 
         var check = () => harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
-        (await check.Should().ThrowAsync<InvalidOperationException>()).WithMessage("Status workflow 'work' failed the start-up doctor (Doctor = Fail): WakeUp:Enabled is on but the wake-up trigger function*does not exist*");
+        (await check.Should().ThrowAsync<InvalidOperationException>()).WithMessage("Status workflow 'work' failed its start-up check (StartupCheck = Fail): WakeUp:Enabled is on but the wake-up trigger function*does not exist*");
     }
 
     [Fact]
     public async Task CheckSchemaAsync_TriggerOfAnOlderVersion_Warns()
     {
         var logs = new LogSignal();
-        await using var harness = Harness(DoctorMode.Warn, logs);
+        await using var harness = Harness(StartupCheckMode.Warn, logs);
         await db.Database.ExecuteAsync(WakeUpSql.TriggerDdl(harness.Workflow().Definition).Replace("pg_notify('scrapersky_work'", "pg_notify('scrapersky_old_name'", StringComparison.Ordinal));
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
@@ -57,7 +57,7 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
     public async Task CheckSchemaAsync_TriggerDisabled_Warns()
     {
         var logs = new LogSignal();
-        await using var harness = Harness(DoctorMode.Warn, logs);
+        await using var harness = Harness(StartupCheckMode.Warn, logs);
         await db.Database.ExecuteAsync(WakeUpSql.TriggerDdl(harness.Workflow().Definition) + "; ALTER TABLE enum_items DISABLE TRIGGER scrapersky_wake_work_ins;");
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
@@ -69,7 +69,7 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
     public async Task CheckSchemaAsync_CurrentTriggerInstalledByAMigration_NoWarning()
     {
         var logs = new LogSignal();
-        await using var harness = Harness(DoctorMode.Fail, logs);
+        await using var harness = Harness(StartupCheckMode.Fail, logs);
         await db.Database.ExecuteAsync(WakeUpSql.TriggerDdl(harness.Workflow().Definition));
 
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
@@ -77,7 +77,7 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
         logs.Count(5004).Should().Be(0);
     }
 
-    private WorkflowHarness Harness(DoctorMode doctor, LogSignal logs)
+    private WorkflowHarness Harness(StartupCheckMode doctor, LogSignal logs)
         => WorkflowHarness.Create<EnumWorkDb>(
             db.ConnectionString,
             services => services.AddStatusWorkflow<WorkItem, JobStatus>("work")
@@ -87,7 +87,7 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
                 .Configure(o =>
                 {
                     o.WakeUp.Enabled = true;
-                    o.Doctor = doctor;
+                    o.StartupCheck = doctor;
                 }),
             logs: logs);
 }

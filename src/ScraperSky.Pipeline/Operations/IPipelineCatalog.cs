@@ -1,0 +1,39 @@
+namespace ScraperSky.Pipeline;
+
+/// <summary>
+/// What a host runs: every status workflow with its table, values, settings and job state, its row counts per status
+/// (cached), and its rows page by page. Registered by <c>AddStatusWorkflow</c> and <c>AddScheduledJob</c>; the jobs
+/// themselves are on <see cref="IJobScheduler.GetJobs"/>.
+/// </summary>
+public interface IPipelineCatalog
+{
+    /// <summary>Gets every registered status workflow, in registration order.</summary>
+    /// <returns>The workflows.</returns>
+    IReadOnlyList<StatusWorkflowInfo> GetWorkflows();
+
+    /// <summary>Gets one workflow, or <see langword="null"/> when no workflow has that name.</summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <returns>The workflow, or <see langword="null"/>.</returns>
+    StatusWorkflowInfo? GetWorkflow(string workflowName);
+
+    /// <summary>
+    /// Gets the workflow's row counts per status. Counts are cached and refreshed at most once per
+    /// <see cref="StatusWorkflowInfo.Interval"/> (at least every second, at most every minute) however many callers
+    /// ask; on a large table a count stops at a cap and reports <see cref="StatusCounts.IsExact"/> false until an exact
+    /// count finishes in the background.
+    /// </summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <param name="cancellationToken">Cancels waiting for the first count.</param>
+    /// <returns>The latest counts.</returns>
+    /// <exception cref="ArgumentException">No workflow has that name.</exception>
+    ValueTask<StatusCounts> GetCountsAsync(string workflowName, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a page of the workflow's rows that match <paramref name="filter"/>, ordered by key (keyset paging).</summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <param name="filter">Which rows.</param>
+    /// <param name="after">The <see cref="StatusRowPage.Next"/> of the previous page, or <see langword="null"/> for the first.</param>
+    /// <param name="limit">The largest number of rows to return (1 to 1,000).</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The page.</returns>
+    Task<StatusRowPage> GetRowsAsync(string workflowName, StatusRowFilter filter, string? after = null, int limit = 50, CancellationToken cancellationToken = default);
+}

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +25,7 @@ internal sealed class QueueTarget
     private readonly Func<int> _batchSize;
     private readonly Lock _resolving = new();
     private (WorkflowDefinition Definition, QueueSql Sql)? _resolved;
-    private (bool Known, int? Length) _errorLength;
+    private volatile StrongBox<int?>? _errorLength;
 
     public QueueTarget(StatusWorkflowRegistration registration, IServiceScopeFactory scopes, ILogger logger, SqlClock? sqlClock, Func<int> batchSize)
     {
@@ -87,7 +88,7 @@ internal sealed class QueueTarget
                     return changed;
                 }
 
-                var size = _batchSize();
+                var size = Math.Clamp(_batchSize(), 1, StatusWorkflowQueues.MaxBatchSize);
                 if (operation.Keys is { } keys)
                 {
                     var sql = Sql.Change(operation.Condition, set, operation.Notify, operation.SkipLocked, limit: null, after: false);
@@ -213,9 +214,14 @@ internal sealed class QueueTarget
     /// <summary>The error column's length limit, read once from the catalog (the outcomes' statements cut texts the same way).</summary>
     private async Task<int?> ErrorLengthAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        if (_errorLength.Known || Definition.ErrorColumn is null)
+        if (Definition.ErrorColumn is null)
         {
-            return _errorLength.Length;
+            return null;
+        }
+
+        if (_errorLength is { } known)
+        {
+            return known.Value;
         }
 
         await using var command = new NpgsqlCommand(SchemaCheck.ErrorColumnLengthSql, connection, transaction);
@@ -223,7 +229,7 @@ internal sealed class QueueTarget
         command.Parameters.Add(new NpgsqlParameter("p1", SchemaCheck.Unquote(Definition.ErrorColumn)));
         var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         var length = value is int n ? n : (int?)null;
-        _errorLength = (true, length);
+        _errorLength = new StrongBox<int?>(length);
         return length;
     }
 
@@ -244,24 +250,4 @@ internal sealed class QueueTarget
             return _resolved.Value;
         }
     }
-}
-
-/// <summary>
-/// One operation of the queue API: its name (for the log), the rows it takes (a condition over <c>c</c> with its
-/// parameters, besides the workflow's own filter), and what it writes: the queued value, or the error value with
-/// <see cref="Reason"/>.
-/// </summary>
-internal sealed record QueueOperation(string Name, string Condition, IReadOnlyList<FilterParameter> Parameters)
-{
-    /// <summary>The error text of a cancel; null for the operations that queue.</summary>
-    public string? Reason { get; init; }
-
-    /// <summary>Whether rows another transaction holds are passed over (reset stuck) rather than waited for.</summary>
-    public bool SkipLocked { get; init; }
-
-    /// <summary>The keys of a by-key operation, as the provider's type; run in chunks instead of keyset batches.</summary>
-    public Array? Keys { get; init; }
-
-    /// <summary>Whether the statement notifies the wake-up channel: every operation that queues.</summary>
-    public bool Notify => Reason is null;
 }

@@ -28,7 +28,7 @@ internal sealed class JobClock(TimeProvider time, Action<ScheduledJob> onTick)
         job.NextNominal = job.Schedule.OncePerCluster
             ? ScheduleMath.ClusterGridStart(now, job.Schedule.Interval, job.Schedule.MisfireGraceTime)
             : now;
-        job.NextRun = now + Jitter(job.Schedule);
+        job.NextRun = job.NextNominal + Jitter(job.Schedule);
         if (!job.Paused)
         {
             Arm(job, now);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,10 +12,11 @@ namespace ScraperSky.Pipeline.Tests.Cluster;
 /// <summary>
 /// One host of a test cluster: a generic host with the cluster services on the test's database (and schema), the
 /// scheduler and the cluster's SQL on the test's shared fake clock, and every run result of every job posted to
-/// <see cref="Results"/> (executed, failed and skipped alike), so that a test awaits what happened on which host.
+/// <see cref="ResultsOf"/> (executed, failed and skipped alike), so that a test awaits what happened on which host.
 /// </summary>
 internal sealed class ClusterTestHost : IAsyncDisposable
 {
+    private readonly ConcurrentDictionary<string, Signals<JobRunResult>> _results = new(StringComparer.Ordinal);
     private bool _stopped;
 
     private ClusterTestHost(IHost host, string name)
@@ -22,9 +24,9 @@ internal sealed class ClusterTestHost : IAsyncDisposable
         Host = host;
         Name = name;
         var scheduler = Scheduler;
-        scheduler.JobExecuted += (_, r) => Results.Post(r);
-        scheduler.JobFailed += (_, r) => Results.Post(r);
-        scheduler.JobSkipped += (_, r) => Results.Post(r);
+        scheduler.JobExecuted += (_, r) => ResultsOf(r.JobId).Post(r);
+        scheduler.JobFailed += (_, r) => ResultsOf(r.JobId).Post(r);
+        scheduler.JobSkipped += (_, r) => ResultsOf(r.JobId).Post(r);
     }
 
     public IHost Host { get; }
@@ -37,7 +39,8 @@ internal sealed class ClusterTestHost : IAsyncDisposable
 
     public string HostId => Host.Services.GetRequiredService<ClusterHostIdentity>().HostId;
 
-    public Signals<JobRunResult> Results { get; } = new();
+    /// <summary>The results of one job on this host, in the order its runs ended.</summary>
+    public Signals<JobRunResult> ResultsOf(string jobId) => _results.GetOrAdd(jobId, static _ => new Signals<JobRunResult>());
 
     /// <summary>Builds a host; <paramref name="register"/> adds its jobs or workflows after the cluster services.</summary>
     public static ClusterTestHost Create(
@@ -94,8 +97,8 @@ internal sealed class ClusterTestHost : IAsyncDisposable
     {
         while (true)
         {
-            var result = await Results.NextAsync();
-            if (result.JobId == jobId && result.ScheduledTime >= notBefore)
+            var result = await ResultsOf(jobId).NextAsync();
+            if (result.ScheduledTime >= notBefore)
             {
                 return result;
             }

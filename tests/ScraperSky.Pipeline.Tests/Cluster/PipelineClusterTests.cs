@@ -2,6 +2,7 @@ using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using ScraperSky.Pipeline.Cluster;
+using ScraperSky.Pipeline.Scheduling;
 using ScraperSky.Pipeline.Tests.Infrastructure;
 
 namespace ScraperSky.Pipeline.Tests.Cluster;
@@ -127,6 +128,8 @@ public sealed class PipelineClusterTests(DatabaseFixture db) : IClassFixture<Dat
         time.Advance(Minute);
         await a.NextResultAsync(ClusterJobSource.PauseCheckJobId, check + Minute);
         await b.NextResultAsync(ClusterJobSource.PauseCheckJobId, check + Minute);
+        await a.Host.Services.GetRequiredService<JobScheduler>().WhenIdle();
+        await b.Host.Services.GetRequiredService<JobScheduler>().WhenIdle();
         runs.Count.Should().Be(ranBefore, "no host starts a paused job's run");
 
         await a.Cluster.ResumeAsync(Job);

@@ -171,7 +171,17 @@ internal sealed class RowMaterializer<TEntity>
                     await preparation.PrepareAsync(command, cancellationToken).ConfigureAwait(false);
                 }
 
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                NpgsqlDataReader reader;
+                try
+                {
+                    reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (preparation is not null && ex.SqlState == PostgresErrorCodes.InvalidSqlStatementName)
+                {
+                    preparation.Missing(command.Connection);
+                    throw;
+                }
+
                 await using (reader.ConfigureAwait(false))
                 {
                     return await ReadAsync(reader, transactionIdColumn, snapshots, cancellationToken).ConfigureAwait(false);

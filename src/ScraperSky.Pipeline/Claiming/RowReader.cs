@@ -32,7 +32,17 @@ internal static class RowReader
                 }
 
                 var keys = new List<object?>();
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                NpgsqlDataReader reader;
+                try
+                {
+                    reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (preparation is not null && ex.SqlState == PostgresErrorCodes.InvalidSqlStatementName)
+                {
+                    preparation.Missing(command.Connection);
+                    throw;
+                }
+
                 await using (reader.ConfigureAwait(false))
                 {
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -28,6 +28,10 @@ internal sealed class StatementPreparation
 
     private readonly ConcurrentDictionary<string, bool> _direct = new(StringComparer.Ordinal);
 
+    // Server processes (direct connections only, so the process id names one live connection) whose prepared statements
+    // went missing behind Npgsql's back.
+    private readonly ConcurrentDictionary<int, bool> _missing = new();
+
     /// <summary>Creates the preparation of one workflow's store; <paramref name="enabled"/> false never prepares.</summary>
     public StatementPreparation(bool? enabled = null)
     {
@@ -42,6 +46,12 @@ internal sealed class StatementPreparation
     {
         if (Enabled && command.Connection is { } connection && await ReachesServerDirectlyAsync(connection, command.Transaction, cancellationToken).ConfigureAwait(false))
         {
+            if (!_missing.IsEmpty && _missing.TryRemove(connection.ProcessID, out _))
+            {
+                // DEALLOCATE ALL and forget: Npgsql has no asynchronous form; this happens once after such a failure.
+                connection.UnprepareAll();
+            }
+
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -73,12 +83,35 @@ internal sealed class StatementPreparation
             await using (command.ConfigureAwait(false))
             {
                 await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
-                return await run(command, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await run(command, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidSqlStatementName)
+                {
+                    Missing(command.Connection);
+                    throw;
+                }
             }
         }
         finally
         {
             await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Records that a statement prepared on <paramref name="connection"/> was missing on the server (26000: a processor
+    /// ran <c>DEALLOCATE ALL</c> on its session). Npgsql would go on binding the missing statements on every later batch
+    /// of that physical connection, and cannot be told so inside the failed transaction; so the next
+    /// <see cref="PrepareAsync"/> on that server process makes Npgsql drop its prepared statements first, and prepares
+    /// again. The failed statement's error still ends its batch.
+    /// </summary>
+    public void Missing(NpgsqlConnection? connection)
+    {
+        if (connection is { State: System.Data.ConnectionState.Open })
+        {
+            _missing.TryAdd(connection.ProcessID, true);
         }
     }
 

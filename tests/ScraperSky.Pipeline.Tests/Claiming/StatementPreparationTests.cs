@@ -107,6 +107,43 @@ public sealed class StatementPreparationTests(SchemaFixture db) : IClassFixture<
         }
     }
 
+    [Fact]
+    public async Task RunAsync_ProcessorDeallocatesEveryPreparedStatement_AtMostOneLaterBatchFails()
+    {
+        await db.SeedAsync("enum_items", 3);
+        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(Pool(db.ConnectionString, "deallocated", 1), o => o.Batch.Size = 10);
+        var deallocated = 0;
+        harness.Script.Body = async (item, context, ct) =>
+        {
+            // Once: the session's prepared claim is gone, and Npgsql does not know it.
+            if (Interlocked.Exchange(ref deallocated, 1) == 0)
+            {
+                await context.DbContext.Database.ExecuteSqlRawAsync("DEALLOCATE ALL", ct);
+            }
+
+            return ItemResult.Completed;
+        };
+        (await harness.RunAsync()).Claimed.Should().Be(3);
+        await db.SeedAsync("enum_items", 2);
+
+        var runs = new List<string>();
+        for (var run = 0; run < 3 && await db.Database.ScalarAsync<long>("SELECT count(*) FROM enum_items WHERE status = 'Completed'") < 5; run++)
+        {
+            try
+            {
+                runs.Add($"claimed {(await harness.RunAsync()).Claimed}");
+            }
+            catch (PostgresException ex)
+            {
+                runs.Add(ex.SqlState);
+            }
+        }
+
+        (await db.Database.ScalarAsync<long>("SELECT count(*) FROM enum_items WHERE status = 'Completed'")).Should().Be(5, "runs: {0}", string.Join(", ", runs));
+        runs.Count(r => !r.StartsWith("claimed", StringComparison.Ordinal)).Should().BeLessThanOrEqualTo(1, "runs: {0}", string.Join(", ", runs));
+        (await PreparedOnPoolAsync<EnumWorkDb>(harness, connections: 1)).Should().OnlyHaveUniqueItems("the statements were prepared again once, after Npgsql forgot the missing ones");
+    }
+
     /// <summary>A pool of its own per test (pools are keyed by connection string) of at most <paramref name="size"/> connections.</summary>
     private static string Pool(string connectionString, string name, int size)
         => new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "preparation-" + name, MaxPoolSize = size }.ConnectionString;

@@ -109,7 +109,7 @@ internal sealed class StatementPreparation
     /// </summary>
     public void Missing(NpgsqlConnection? connection)
     {
-        if (connection is { State: System.Data.ConnectionState.Open })
+        if (connection is { State: System.Data.ConnectionState.Open } && _direct.TryGetValue(connection.ConnectionString, out var direct) && direct)
         {
             _missing.TryAdd(connection.ProcessID, true);
         }

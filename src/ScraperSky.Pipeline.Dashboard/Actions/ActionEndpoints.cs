@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScraperSky.Pipeline.Dashboard.Access;
 using ScraperSky.Pipeline.Dashboard.Diagnostics;
+using ScraperSky.Pipeline.Dashboard.Live;
 using ScraperSky.Pipeline.Dashboard.Pages;
 
 namespace ScraperSky.Pipeline.Dashboard.Actions;
@@ -247,6 +248,7 @@ internal static class ActionEndpoints
     /// <summary>Back to the page the form came from (a relative address inside the dashboard only), or JSON.</summary>
     private static async Task DoneAsync(HttpContext http, IFormCollection form, string notice, long rows)
     {
+        http.RequestServices.GetRequiredService<DashboardSampler>().Invalidate();
         var back = form["return"].ToString();
         if (back.StartsWith("./", StringComparison.Ordinal) && !back.Contains("//", StringComparison.Ordinal) && !back.Contains('\\', StringComparison.Ordinal))
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ScraperSky.Pipeline.Dashboard.Diagnostics;
+using ScraperSky.Pipeline.Dashboard.Live;
 
 namespace ScraperSky.Pipeline.Dashboard.Actions;
 
@@ -10,7 +11,7 @@ namespace ScraperSky.Pipeline.Dashboard.Actions;
 /// Bulk re-queue and cancel runs outside the request (a closed tab does not stop it; the host's shutdown does, between
 /// batches): the page polls its progress by id. The last 100 operations are kept.
 /// </summary>
-internal sealed class BulkOperations(IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<BulkOperations> logger)
+internal sealed class BulkOperations(IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, DashboardSampler sampler, ILogger<BulkOperations> logger)
 {
     private const int Kept = 100;
     private readonly ConcurrentDictionary<string, BulkOperation> _operations = new(StringComparer.Ordinal);
@@ -30,6 +31,7 @@ internal sealed class BulkOperations(IServiceScopeFactory scopes, IHostApplicati
                 var queues = serviceScope.ServiceProvider.GetRequiredService<IStatusWorkflowQueues>();
                 var rows = await work(queues, operation, stopping).ConfigureAwait(false);
                 operation.Finish(rows, null);
+                sampler.Invalidate();
                 DashboardLog.ActionPerformed(logger, who, action, workflow, scope, rows);
             }
             catch (Exception ex)

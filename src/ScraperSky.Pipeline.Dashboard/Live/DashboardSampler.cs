@@ -28,6 +28,7 @@ internal sealed class DashboardSampler : IDisposable
     private DashboardSnapshot? _latest;
     private Task _loop = Task.CompletedTask;
     private long _samples;
+    private long _staleBefore = long.MinValue;
 
     public DashboardSampler(IServiceProvider services, IOptions<PipelineDashboardOptions> options, JobEventTracker events, ILogger<DashboardSampler> logger)
     {
@@ -59,13 +60,19 @@ internal sealed class DashboardSampler : IDisposable
     public async Task<DashboardSnapshot> CurrentAsync(CancellationToken cancellationToken)
     {
         var latest = Volatile.Read(ref _latest);
-        if (latest is not null && _time.GetUtcNow() - latest.TakenAt < _options.SampleInterval)
+        if (Fresh(latest, _options.SampleInterval))
         {
-            return latest;
+            return latest!;
         }
 
         return await SampleAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Marks the latest snapshot stale: after an action the next page shows its effect, not a sample from before it.</summary>
+    public void Invalidate() => Interlocked.Exchange(ref _staleBefore, _time.GetUtcNow().UtcTicks);
+
+    private bool Fresh(DashboardSnapshot? snapshot, TimeSpan maxAge)
+        => snapshot is not null && snapshot.TakenAt.UtcTicks > Interlocked.Read(ref _staleBefore) && _time.GetUtcNow() - snapshot.TakenAt < maxAge;
 
     /// <summary>Starts listening: the reader gets every new snapshot (only the newest when it falls behind) until disposed.</summary>
     public Listener Listen()
@@ -144,9 +151,9 @@ internal sealed class DashboardSampler : IDisposable
         {
             // A caller that waited for the lock gets the sample the previous holder just took.
             var latest = Volatile.Read(ref _latest);
-            if (latest is not null && _time.GetUtcNow() - latest.TakenAt < _options.SampleInterval / 2)
+            if (Fresh(latest, _options.SampleInterval / 2))
             {
-                return latest;
+                return latest!;
             }
 
             var snapshot = await TakeAsync(cancellationToken).ConfigureAwait(false);
@@ -162,6 +169,8 @@ internal sealed class DashboardSampler : IDisposable
 
     private async Task<DashboardSnapshot> TakeAsync(CancellationToken cancellationToken)
     {
+        // The sample's time is its start: an action after it makes it stale (see Invalidate).
+        var now = _time.GetUtcNow();
         var previous = Volatile.Read(ref _latest);
         IReadOnlyList<string> clusterPaused = [];
         IReadOnlyList<PipelineHostInfo>? hosts = null;
@@ -180,7 +189,6 @@ internal sealed class DashboardSampler : IDisposable
         }
 
         var jobInfos = _scheduler?.GetJobs() ?? [];
-        var now = _time.GetUtcNow();
         var workflows = new List<WorkflowSample>();
         var workflowByJob = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var info in _catalog?.GetWorkflows() ?? [])

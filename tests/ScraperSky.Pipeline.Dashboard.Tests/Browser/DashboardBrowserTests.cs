@@ -40,7 +40,10 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         output.WriteLine($"screenshot: {await Chromium.ScreenshotAsync(page, "workflow")}");
 
         await page.ClickAsync("header nav >> text=Jobs");
-        await Expect(page.Locator("tr[data-job='orders']")).ToBeVisibleAsync();
+        await Expect(page.Locator("tr[data-job='nightly-report'] [data-live='j:nightly-report:state']")).ToHaveTextAsync("Scheduled");
+        await page.ClickAsync("tr[data-job='nightly-report'] button[data-action='pause']");
+        await Expect(page.Locator("tr[data-job='nightly-report'] [data-live='j:nightly-report:state']")).ToHaveTextAsync("Paused");
+        await Expect(page.Locator("p.notice.ok")).ToHaveTextAsync("Paused.");
         output.WriteLine($"screenshot: {await Chromium.ScreenshotAsync(page, "jobs")}");
     }
 

@@ -61,6 +61,7 @@ public sealed class DashboardHost : IAsyncDisposable
                 o.Enabled = false;
                 o.Schedule.Interval = TimeSpan.FromSeconds(1);
             });
+        builder.Services.AddScheduledJob("nightly-report", _ => Task.FromResult(0), o => o.Interval = TimeSpan.FromHours(1));
         builder.Services.AddPipelineDashboard(o =>
         {
             o.SampleInterval = TimeSpan.FromMilliseconds(250);

@@ -42,7 +42,11 @@ internal static class WorkflowPage
         html.Add($"</dl><p class=\"muted small\">{Shown(Key("state"), s.Values)} · {Shown(Key("counted"), s.Values)} · <a href=\"{rows}\">all rows</a></p>");
 
         html.Add("<section class=\"controls\" aria-label=\"Controls\">");
-        if (s.HasScheduler)
+        if (s.HasScheduler && s.Job(info.JobId) is null)
+        {
+            html.Add($"<p class=\"notice info\">Job <code>{E(info.JobId)}</code> is not scheduled on this host (the workflow is disabled here): pause, resume and run now are on the hosts that run it.</p>");
+        }
+        else if (s.HasScheduler)
         {
             var scope = s.HasCluster ? "on every host" : "on this host";
             var pause = w.Paused

@@ -74,7 +74,7 @@ internal static class OverviewPage
         return $"<article class=\"tile\" data-job=\"{E(id)}\"><header><h3><a href=\"./jobs#job-{E(id)}\">{E(id)}</a></h3>"
             + Badge(Key("paused"), s.Flags, "paused", "info")
             + Badge(Key("failing"), s.Flags, "failing", "bad")
-            + "</header><dl class=\"counts\">"
+            + "</header><dl class=\"counts job\">"
             + $"<div><dt>State</dt><dd>{Shown(Key("state"), s.Values)}</dd></div>"
             + $"<div><dt>Last run</dt><dd>{Shown(Key("last"), s.Values)}</dd></div>"
             + $"<div><dt>Duration</dt><dd>{Shown(Key("duration"), s.Values)}</dd></div>"

@@ -36,7 +36,8 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
 
         await page.ClickAsync("text=orders");
         await Expect(page.Locator("h1")).ToContainTextAsync("orders");
-        await Expect(page.Locator("button[data-action='pause']")).ToBeEnabledAsync();
+        await Expect(page.Locator("text=is not scheduled on this host")).ToBeVisibleAsync();
+        await Expect(page.Locator("a.button", new() { HasText = "Reset stuck…" })).ToBeVisibleAsync();
         output.WriteLine($"screenshot: {await Chromium.ScreenshotAsync(page, "workflow")}");
 
         await page.ClickAsync("header nav >> text=Jobs");
@@ -81,9 +82,11 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         await host.ExecuteAsync("INSERT INTO orders (status, error, updated_at) SELECT 'Error', 'HTTP 503 from the shop', now() FROM generate_series(1, 3)");
         var page = await chromium.NewPageAsync();
 
+        await page.GotoAsync(host.Page("jobs").ToString());
+        await Expect(page.Locator("tr[data-job='nightly-report'] button[data-action='pause']")).ToBeDisabledAsync();
+        await Expect(page.Locator("tr[data-job='nightly-report'] button[data-action='run']")).ToHaveAttributeAsync("title", "You may not start a run here");
         await page.GotoAsync(host.Page("workflow?name=orders").ToString());
-        await Expect(page.Locator("button[data-action='pause']")).ToBeDisabledAsync();
-        await Expect(page.Locator("button[data-action='run']")).ToBeDisabledAsync();
+        await Expect(page.Locator("button", new() { HasText = "Reset stuck…" })).ToBeDisabledAsync();
         await page.GotoAsync(host.Page("rows?name=orders&status=Error").ToString());
         await Expect(page.Locator("table.rows tbody tr")).ToHaveCountAsync(3);
         await Expect(page.Locator("button[data-bulk='requeue'][data-scope='all']")).ToBeDisabledAsync();

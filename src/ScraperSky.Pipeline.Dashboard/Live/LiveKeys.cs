@@ -123,9 +123,12 @@ internal static class LiveKeys
         }
 
         return age.TotalSeconds < 60 ? $"{(int)age.TotalSeconds} s"
-            : age.TotalMinutes < 60 ? $"{(int)age.TotalMinutes} m {age.Seconds} s"
-            : age.TotalHours < 48 ? $"{(int)age.TotalHours} h {age.Minutes} m"
-            : $"{(int)age.TotalDays} d {age.Hours} h";
+            : age.TotalMinutes < 60 ? Two((int)age.TotalMinutes, "m", age.Seconds, "s")
+            : age.TotalHours < 48 ? Two((int)age.TotalHours, "h", age.Minutes, "m")
+            : Two((int)age.TotalDays, "d", age.Hours, "h");
+
+        static string Two(int big, string bigUnit, int small, string smallUnit)
+            => small == 0 ? $"{big} {bigUnit}" : $"{big} {bigUnit} {small} {smallUnit}";
     }
 
     /// <summary>A time from now: "in 3 s", or "due" when it has passed.</summary>

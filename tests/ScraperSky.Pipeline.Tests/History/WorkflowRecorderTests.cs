@@ -90,4 +90,24 @@ public sealed class WorkflowRecorderTests
         failures.Single(f => f.Message == WorkflowRecorder.OtherMessages).Count.Should().Be(10);
         failures.Sum(f => f.Count).Should().Be(WorkflowRecorder.MaxGroupsPerFlush + 10);
     }
+
+    [Fact]
+    public void HotPath_CompletedItems_AllocateNothing()
+    {
+        var recorder = new WorkflowRecorder("w", new FakeTimeProvider());
+        object key = 1L;
+        recorder.Processed(TimeSpan.FromMilliseconds(1), "completed", null, key);
+        recorder.Waited(TimeSpan.FromMilliseconds(1));
+        recorder.Outcomes(completed: 1, failed: 0, retried: 0);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            recorder.Waited(TimeSpan.FromMilliseconds(i));
+            recorder.Processed(TimeSpan.FromMilliseconds(i), "completed", null, key);
+            recorder.Outcomes(completed: 1, failed: 0, retried: 0);
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+    }
 }

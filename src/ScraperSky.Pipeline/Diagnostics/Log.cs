@@ -4,7 +4,8 @@ namespace ScraperSky.Pipeline.Diagnostics;
 
 /// <summary>
 /// Every log event of the library, source-generated, with stable event ids (1xxx workflows, 2xxx scheduler,
-/// 3xxx lifecycle, 4xxx maintenance, 5xxx wake-up, 6xxx cluster). The workflow name is in every workflow event.
+/// 3xxx lifecycle, 4xxx maintenance, 5xxx wake-up, 6xxx cluster, 7xxx history). The workflow name is in every
+/// workflow event.
 /// </summary>
 internal static partial class Log
 {
@@ -207,4 +208,19 @@ internal static partial class Log
 
     [LoggerMessage(6007, LogLevel.Warning, "Pipeline cluster: removing host {HostId}'s heartbeat row at stop failed; other hosts see it as not alive after three heartbeat intervals.")]
     public static partial void ClusterLeaveFailed(ILogger logger, Exception exception, string hostId);
+    // History (7xxx): the per-minute rollup and failure groups in the library's schema.
+    [LoggerMessage(7000, LogLevel.Information, "Pipeline history: recording {Workflows} into schema {Schema}, flushed once a minute, kept for {Retention}.")]
+    public static partial void HistoryStarted(ILogger logger, string workflows, string schema, TimeSpan retention);
+
+    [LoggerMessage(7001, LogLevel.Warning, "Pipeline history: writing {Minutes} workflow-minutes and {ErrorGroups} failure groups failed; they stay in memory and are written with the next flush.")]
+    public static partial void HistoryWriteFailed(ILogger logger, Exception exception, int minutes, int errorGroups);
+
+    [LoggerMessage(7002, LogLevel.Warning, "Pipeline history: {Count} unwritten minutes of workflow '{Workflow}' were dropped; the database has been unreachable for longer than the history keeps minutes in memory.")]
+    public static partial void HistoryMinutesDropped(ILogger logger, string workflow, int count);
+
+    [LoggerMessage(7003, LogLevel.Information, "Pipeline history: deleted {Minutes} workflow-minutes and {ErrorGroups} failure groups older than {Retention}.")]
+    public static partial void HistoryRetentionApplied(ILogger logger, long minutes, long errorGroups, TimeSpan retention);
+
+    [LoggerMessage(7004, LogLevel.Warning, "Pipeline history: applying the retention failed; it is tried again at the next flush.")]
+    public static partial void HistoryRetentionFailed(ILogger logger, Exception exception);
 }

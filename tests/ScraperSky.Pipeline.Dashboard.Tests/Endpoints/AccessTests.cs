@@ -28,7 +28,7 @@ public sealed class AccessTests
             (await response.Content.ReadAsStringAsync()).Should().Contain("loopback requests only");
         }
 
-        app.Logs.Entries.Should().ContainSingle(e => e.Id.Id == 6001 && e.Level == LogLevel.Warning, "the warning is logged once per process")
+        app.Logs.Entries.Should().ContainSingle(e => e.Id.Id == 8000 && e.Level == LogLevel.Warning, "the warning is logged once per process")
             .Which.Message.Should().Contain("/pipeline");
     }
 
@@ -86,7 +86,7 @@ public sealed class AccessTests
 
         refused.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the policy's authentication challenge answers");
         served.StatusCode.Should().Be(HttpStatusCode.OK);
-        app.Logs.Entries.Should().NotContain(e => e.Id.Id == 6001);
+        app.Logs.Entries.Should().NotContain(e => e.Id.Id == 8000);
     }
 
     [Fact]

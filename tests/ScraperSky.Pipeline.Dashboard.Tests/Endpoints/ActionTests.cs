@@ -45,7 +45,7 @@ public sealed class ActionTests
         call.Filter.ErrorContains.Should().Be("timeout");
         var progress = await client.GetFromJsonAsync<OperationState>($"/pipeline/operation?id={id}");
         progress.Should().Be(new OperationState(2, true, null));
-        app.Logs.Entries.Should().Contain(e => e.Id.Id == 6002 && e.Message.Contains("grace") && e.Message.Contains("requeue") && e.Message.Contains("orders") && e.Message.Contains(": 2 rows"));
+        app.Logs.Entries.Should().Contain(e => e.Id.Id == 8001 && e.Message.Contains("grace") && e.Message.Contains("requeue") && e.Message.Contains("orders") && e.Message.Contains(": 2 rows"));
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class ActionTests
 
         response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
         _queues.Calls.Should().NotContain(c => c.Call == "cancel");
-        app.Logs.Entries.Should().Contain(e => e.Id.Id == 6003 && e.Message.Contains("grace") && e.Message.Contains("Cancel"));
+        app.Logs.Entries.Should().Contain(e => e.Id.Id == 8002 && e.Message.Contains("grace") && e.Message.Contains("Cancel"));
     }
 
     [Fact]

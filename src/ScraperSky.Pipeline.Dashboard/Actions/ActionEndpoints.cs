@@ -46,21 +46,21 @@ internal static class ActionEndpoints
         var scope = cluster is null ? "this host" : "every host";
         switch (action)
         {
+            case "pause" when cluster is not null:
+                // The cluster pauses this host at once and the others within its pause-check interval.
+                await cluster.PauseAsync(jobId, http.RequestAborted).ConfigureAwait(false);
+                break;
             case "pause":
                 scheduler.Pause(jobId);
-                if (cluster is not null)
-                {
-                    await cluster.PauseAsync(jobId, http.RequestAborted).ConfigureAwait(false);
-                }
-
                 break;
             case "resume":
-                scheduler.Resume(jobId);
                 if (cluster is not null)
                 {
                     await cluster.ResumeAsync(jobId, http.RequestAborted).ConfigureAwait(false);
                 }
 
+                // Also a pause made on this host alone (the page shows either kind as paused), and at once here.
+                scheduler.Resume(jobId);
                 break;
             default:
                 scope = "this host";

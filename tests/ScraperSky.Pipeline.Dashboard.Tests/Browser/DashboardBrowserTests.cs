@@ -14,7 +14,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     [Fact]
     public async Task Overview_ShowsTheWorkflowWithLiveCountsThatChangeAsRowsAreQueued()
     {
-        await using var host = await DashboardHost.StartAsync();
+        await using var host = await DashboardHost.StartAsync(cluster: true);
         await host.ExecuteAsync("INSERT INTO orders (status, error, updated_at) SELECT 'Error', 'HTTP 503 from the shop', now() FROM generate_series(1, 2)");
         var page = await chromium.NewPageAsync();
 
@@ -27,6 +27,8 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         // No reload: the sampler's next sample reaches the open page over server-sent events.
         await Expect(queued).ToHaveTextAsync("5");
         await Expect(page.Locator("[data-workflow='orders'] [data-live='w:orders:oldest']")).ToContainTextAsync("m");
+        await Expect(page.Locator("[data-live-hosts] tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("[data-live-hosts] tr td").Last).ToHaveTextAsync("alive");
         output.WriteLine($"screenshot: {await Chromium.ScreenshotAsync(page, "overview")}");
 
         var dark = await chromium.NewPageAsync(ColorScheme.Dark);
@@ -43,8 +45,11 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         await page.ClickAsync("header nav >> text=Jobs");
         await Expect(page.Locator("tr[data-job='nightly-report'] [data-live='j:nightly-report:state']")).ToHaveTextAsync("Scheduled");
         await page.ClickAsync("tr[data-job='nightly-report'] button[data-action='pause']");
-        await Expect(page.Locator("tr[data-job='nightly-report'] [data-live='j:nightly-report:state']")).ToHaveTextAsync("Paused");
         await Expect(page.Locator("p.notice.ok")).ToHaveTextAsync("Paused.");
+        await Expect(page.Locator("tr[data-job='nightly-report'] [data-live='j:nightly-report:state']")).ToHaveTextAsync("Paused");
+        await Expect(page.Locator("tr[data-job='nightly-report'] button[data-action='resume']")).ToHaveTextAsync("Resume on every host");
+        var cluster = (IPipelineCluster)host.Services.GetService(typeof(IPipelineCluster))!;
+        (await cluster.GetPausedJobsAsync()).Should().Equal("nightly-report");
         output.WriteLine($"screenshot: {await Chromium.ScreenshotAsync(page, "jobs")}");
     }
 

@@ -36,7 +36,8 @@ public sealed class DashboardHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts the app. With <paramref name="viewerOnly"/> every request is the signed-in user "viewer" behind the "ops" policy, and the app's resolver lets it view only.</summary>
-    public static async Task<DashboardHost> StartAsync(bool viewerOnly = false)
+    /// <remarks>With <paramref name="cluster"/> the library's cluster coordination runs too (hosts, cluster-wide pause).</remarks>
+    public static async Task<DashboardHost> StartAsync(bool viewerOnly = false, bool cluster = false)
     {
         var connectionString = await TestDatabase.CreateAsync();
         await using (var connection = new NpgsqlConnection(connectionString))
@@ -61,6 +62,11 @@ public sealed class DashboardHost : IAsyncDisposable
                 o.Enabled = false;
                 o.Schedule.Interval = TimeSpan.FromSeconds(1);
             });
+        if (cluster)
+        {
+            builder.Services.AddPipelineCluster(connectionString);
+        }
+
         builder.Services.AddScheduledJob("nightly-report", _ => Task.FromResult(0), o => o.Interval = TimeSpan.FromHours(1));
         builder.Services.AddPipelineDashboard(o =>
         {

@@ -59,3 +59,35 @@ public sealed class LiveTests
         throw new InvalidOperationException("The event stream ended.");
     }
 }
+
+/// <summary>The stalled badge: queued rows and no progress for <see cref="PipelineDashboardOptions.StalledAfter"/>.</summary>
+public sealed class StalledTests
+{
+    [Fact]
+    public async Task Sample_QueuedRowsWithoutProgress_IsStalledUntilRowsFinish()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var catalog = new FakeCatalog();
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<TimeProvider>(time)
+            .AddSingleton<IPipelineCatalog>(catalog)
+            .AddPipelineDashboard(o => o.StalledAfter = TimeSpan.FromMinutes(5))
+            .BuildServiceProvider();
+        var sampler = services.GetRequiredService<DashboardSampler>();
+
+        var first = await sampler.CurrentAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(4));
+        var before = await sampler.CurrentAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(1));
+        var stalled = await sampler.CurrentAsync(CancellationToken.None);
+        catalog.Counts = catalog.Counts with { Completed = catalog.Counts.Completed + 1 };
+        time.Advance(TimeSpan.FromMinutes(1));
+        var moving = await sampler.CurrentAsync(CancellationToken.None);
+
+        first.Flags["w:orders:stalled"].Should().BeFalse();
+        before.Flags["w:orders:stalled"].Should().BeFalse("four minutes without progress is under StalledAfter");
+        stalled.Flags["w:orders:stalled"].Should().BeTrue("queued rows and five minutes without progress");
+        moving.Flags["w:orders:stalled"].Should().BeFalse("a row finished");
+    }
+}

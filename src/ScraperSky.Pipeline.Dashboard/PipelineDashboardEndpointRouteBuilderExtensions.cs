@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using ScraperSky.Pipeline.Dashboard;
 using ScraperSky.Pipeline.Dashboard.Access;
 
@@ -28,13 +29,26 @@ public static class PipelineDashboardEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(prefix);
         DashboardEndpoints.Map(group);
 
-        // Runs once the group's own conventions (RequireAuthorization, AllowAnonymous) have been applied: warn at
-        // start-up, not at the first request, that an unprotected dashboard is loopback-only.
+        // Runs once the group's own conventions (RequireAuthorization, AllowAnonymous) have been applied, when the
+        // endpoints are built: that an unprotected dashboard is loopback-only is said at start-up (below), not first
+        // when someone opens it.
         ((IEndpointConventionBuilder)group).Finally(endpoint =>
         {
             if (DashboardAccess.ModeOf(endpoint.Metadata) == AccessMode.LoopbackOnly)
             {
                 access.WarnLoopbackOnly(prefix);
+            }
+        });
+        var sources = endpoints.DataSources;
+        endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStarted.Register(() =>
+        {
+            try
+            {
+                _ = sources.SelectMany(s => s.Endpoints).Count();
+            }
+            catch (InvalidOperationException)
+            {
+                // A broken route elsewhere in the app: routing reports it at the first request.
             }
         });
         return group;

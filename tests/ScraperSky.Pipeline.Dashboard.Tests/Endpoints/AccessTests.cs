@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,24 @@ public sealed class AccessTests
 
         app.Logs.Entries.Should().ContainSingle(e => e.Id.Id == 8000 && e.Level == LogLevel.Warning, "the warning is logged once per process")
             .Which.Message.Should().Contain("/pipeline");
+    }
+
+    [Fact]
+    public async Task NoPolicy_AtStartUp_WarnsBeforeAnyRequest()
+    {
+        // A real WebApplication on Kestrel: routing builds its endpoints lazily, at the first request.
+        var logs = new LogCapture();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders().AddProvider(logs);
+        Services(builder.Services);
+        await using var app = builder.Build();
+        app.MapPipelineDashboard("/ops/pipeline");
+
+        await app.StartAsync();
+
+        logs.Entries.Should().ContainSingle(e => e.Id.Id == 8000).Which.Message.Should().Contain("/ops/pipeline").And.Contain(".RequireAuthorization");
+        await app.StopAsync();
     }
 
     [Fact]

@@ -49,12 +49,12 @@ internal static class RowsPage
             html.Add("<nav class=\"pager\">");
             if (after is not null)
             {
-                html.Add($"<a href=\"./rows?{query.ToQueryString()}\">First page</a>");
+                html.Add($"<a href=\"./rows?{E(query.ToQueryString())}\">First page</a>");
             }
 
             if (rows.Next is { } next)
             {
-                html.Add($"<a href=\"./rows?{query.ToQueryString()}&amp;after={Q(next)}\" rel=\"next\">Next page</a>");
+                html.Add($"<a href=\"./rows?{E(query.ToQueryString())}&amp;after={Q(next)}\" rel=\"next\">Next page</a>");
             }
 
             html.Add("</nav>");

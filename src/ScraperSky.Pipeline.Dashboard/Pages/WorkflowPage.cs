@@ -91,9 +91,15 @@ internal static class ResetStuckPage
     public static async Task RenderAsync(PageContext page)
     {
         var name = page.Http.Request.Query["name"].ToString();
-        if (page.Snapshot.Workflow(name) is null || page.Queues is not { } queues)
+        if (page.Snapshot.Workflow(name) is null)
         {
             await WorkflowPage.NotFoundAsync(page, name).ConfigureAwait(false);
+            return;
+        }
+
+        if (page.Queues is not { } queues)
+        {
+            await Layout.WriteAsync(page, "Reset stuck", "overview", "<h1>Reset stuck rows</h1><p class=\"notice info\" data-missing=\"queues\">No <code>IStatusWorkflowQueues</code> is registered: rows cannot be reset from the dashboard.</p>", StatusCodes.Status501NotImplemented).ConfigureAwait(false);
             return;
         }
 

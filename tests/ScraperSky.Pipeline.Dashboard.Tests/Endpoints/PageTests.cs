@@ -59,6 +59,38 @@ public sealed class PageTests
     }
 
     [Fact]
+    public async Task Rows_FiltersInTheUrl_ReachTheCatalogAndTheNextPageKeepsThem()
+    {
+        var catalog = new FakeCatalog { Next = "2" };
+        await using var app = new DashboardAppFactory(s => s.AddSingleton<IPipelineCatalog>(catalog).AddPipelineDashboard(), e => e.MapPipelineDashboard());
+        using var client = app.Client();
+
+        var html = await client.GetStringAsync("/pipeline/rows?name=orders&status=Error&status=Queued&error=time%20out&from=2026-01-02T03:04&after=1");
+
+        var (filter, after) = catalog.LastRowsQuery!.Value;
+        filter.Statuses.Should().Equal(StatusRole.Error, StatusRole.Queued);
+        filter.ErrorContains.Should().Be("time out");
+        filter.UpdatedFrom.Should().Be(new DateTimeOffset(2026, 1, 2, 3, 4, 0, TimeSpan.Zero), "times in the URL are UTC");
+        after.Should().Be("1");
+        html.Should().Contain("href=\"./rows?name=orders&amp;status=Error&amp;status=Queued&amp;error=time%20out&amp;from=2026-01-02T03%3A04&amp;after=2\" rel=\"next\"");
+        html.Should().Contain("href=\"./rows?name=orders&amp;status=Error&amp;status=Queued&amp;error=time%20out&amp;from=2026-01-02T03%3A04\">First page");
+        html.Should().Contain("<input type=\"checkbox\" name=\"status\" value=\"Error\" checked>");
+    }
+
+    [Fact]
+    public async Task Rows_BadTimeInTheUrl_SaysWhatIsWrong()
+    {
+        var catalog = new FakeCatalog();
+        await using var app = new DashboardAppFactory(s => s.AddSingleton<IPipelineCatalog>(catalog).AddPipelineDashboard(), e => e.MapPipelineDashboard());
+        using var client = app.Client();
+
+        var html = await client.GetStringAsync("/pipeline/rows?name=orders&from=yesterday");
+
+        html.Should().Contain("from &#x27;yesterday&#x27; is not a time (use 2026-01-31T13:45, UTC)");
+        catalog.LastRowsQuery.Should().BeNull("nothing is read with a filter that did not parse");
+    }
+
+    [Fact]
     public async Task Workflow_Unknown_Answers404()
     {
         await using var app = new DashboardAppFactory(s => s.AddSingleton<IPipelineCatalog, FakeCatalog>().AddPipelineDashboard(), e => e.MapPipelineDashboard());

@@ -35,6 +35,12 @@ public sealed class FakeCatalog : IPipelineCatalog
         new() { Key = "2", Status = StatusRole.Error, StatusValue = "Error", Error = "404", Attempts = 1 },
     ];
 
+    /// <summary>Gets or sets the <see cref="StatusRowPage.Next"/> every page answers.</summary>
+    public string? Next { get; set; }
+
+    /// <summary>Gets the last filter and <c>after</c> the rows were asked with.</summary>
+    public (StatusRowFilter Filter, string? After)? LastRowsQuery { get; private set; }
+
     /// <summary>Gets how many times the counts were read (each is a query in the real catalog).</summary>
     public long CountCalls => Interlocked.Read(ref _countCalls);
 
@@ -49,7 +55,10 @@ public sealed class FakeCatalog : IPipelineCatalog
     }
 
     public Task<StatusRowPage> GetRowsAsync(string workflowName, StatusRowFilter filter, string? after = null, int limit = 50, CancellationToken cancellationToken = default)
-        => Task.FromResult(new StatusRowPage(Rows, null));
+    {
+        LastRowsQuery = (filter, after);
+        return Task.FromResult(new StatusRowPage(Rows, Next));
+    }
 }
 
 /// <summary>Records what the dashboard asked the queues to do, and answers with the counts the test sets.</summary>

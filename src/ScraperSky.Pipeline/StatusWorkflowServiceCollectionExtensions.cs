@@ -65,6 +65,7 @@ public static class StatusWorkflowServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatusWorkflowOptions>, StatusWorkflowOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IScheduledJobSource, StatusWorkflowJobSource>());
         services.TryAddSingleton<WakeSignals>();
+        services.TryAddSingleton<WorkflowJobs>();
         services.TryAddSingleton<WakeUpListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WakeUpListener>(sp => sp.GetRequiredService<WakeUpListener>()));
         services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>()));

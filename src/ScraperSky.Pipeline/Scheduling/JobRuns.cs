@@ -154,14 +154,15 @@ internal sealed class JobRuns(
     {
         var start = time.GetUtcNow();
         var started = time.GetTimestamp();
+        ScheduledJobContext? context = null;
         try
         {
             var scope = scopes.CreateAsyncScope();
             await using (scope.ConfigureAwait(false))
             {
-                var context = new ScheduledJobContext(job.Id, scheduledTime, scope.ServiceProvider, _stopping.Token, _abort.Token);
+                context = new ScheduledJobContext(job.Id, scheduledTime, scope.ServiceProvider, _stopping.Token, _abort.Token);
                 var items = await job.Definition.Execute(context).ConfigureAwait(false);
-                return new JobRunResult(job.Id, JobRunOutcome.Succeeded, scheduledTime, start, time.GetElapsedTime(started), items, null);
+                return new JobRunResult(job.Id, JobRunOutcome.Succeeded, scheduledTime, start, time.GetElapsedTime(started), items, null, context.ItemsByWorkflow);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -171,7 +172,9 @@ internal sealed class JobRuns(
         }
         catch (Exception ex)
         {
-            return new JobRunResult(job.Id, JobRunOutcome.Failed, scheduledTime, start, time.GetElapsedTime(started), 0, ex);
+            // A group's members that finished before another failed still report their items.
+            var finished = context?.ItemsByWorkflow;
+            return new JobRunResult(job.Id, JobRunOutcome.Failed, scheduledTime, start, time.GetElapsedTime(started), finished?.Values.Sum() ?? 0, ex, finished);
         }
     }
 

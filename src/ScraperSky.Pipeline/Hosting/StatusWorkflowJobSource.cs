@@ -77,7 +77,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
         AuditEnvironment();
 
         var jobs = new List<JobDefinition>();
-        var members = _jobs.Groups.ToDictionary(g => g.Id, _ => new List<WorkflowGroupRun.Member>(), StringComparer.Ordinal);
+        var members = _jobs.Groups.ToDictionary(g => g.Id, _ => new List<WorkflowGroupRun.GroupMember>(), StringComparer.Ordinal);
         foreach (var workflow in _workflows)
         {
             var options = _options.Get(workflow.Name);
@@ -106,7 +106,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
             }
             else
             {
-                members[group.Id].Add(new WorkflowGroupRun.Member(workflow.Name, context => RunAsync(workflow, jobId, due, context)));
+                members[group.Id].Add(new WorkflowGroupRun.GroupMember(workflow.Name, context => RunAsync(workflow, jobId, due, context)));
             }
 
             if (options.Mode == ClaimMode.Lease && workflow.Rescuer is { } rescuer)

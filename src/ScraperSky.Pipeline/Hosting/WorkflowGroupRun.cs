@@ -7,9 +7,9 @@ namespace ScraperSky.Pipeline.Hosting;
 /// does not stop the others; the run then fails with an <see cref="AggregateException"/> naming every member that
 /// failed. Stopping the host ends the run between members.
 /// </summary>
-internal sealed class WorkflowGroupRun(StatusWorkflowGroupRegistration group, IReadOnlyList<WorkflowGroupRun.Member> members)
+internal sealed class WorkflowGroupRun(StatusWorkflowGroupRegistration group, IReadOnlyList<WorkflowGroupRun.GroupMember> members)
 {
-    public IReadOnlyList<Member> Members => members;
+    public IReadOnlyList<GroupMember> Members => members;
 
     /// <summary>Runs every member; returns the rows they claimed in all (each member's count is in the run's result).</summary>
     public async Task<int> RunAsync(ScheduledJobContext context)
@@ -51,5 +51,5 @@ internal sealed class WorkflowGroupRun(StatusWorkflowGroupRegistration group, IR
     /// <summary>A member workflow and its run (the workflow's loop, reporting its items to the context).</summary>
     /// <param name="Workflow">The workflow's name.</param>
     /// <param name="RunAsync">Runs its loop once; returns the rows claimed.</param>
-    internal sealed record Member(string Workflow, Func<ScheduledJobContext, Task<int>> RunAsync);
+    internal sealed record GroupMember(string Workflow, Func<ScheduledJobContext, Task<int>> RunAsync);
 }

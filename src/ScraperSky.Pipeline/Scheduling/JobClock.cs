@@ -23,7 +23,7 @@ internal sealed class JobClock(TimeProvider time, Action<ScheduledJob> onTick)
     public DateTimeOffset Begin(ScheduledJob job, DateTimeOffset now)
     {
         job.NextNominal = job.Grid.First(now);
-        job.NextRun = now + Jitter(job.Schedule);
+        job.NextRun = job.NextNominal + Jitter(job.Schedule);
         if (!job.Paused)
         {
             Arm(job, now);

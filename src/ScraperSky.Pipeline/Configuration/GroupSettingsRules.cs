@@ -71,7 +71,7 @@ internal sealed class GroupSettingsRules
             }
         }
 
-        foreach (var (setting, value, rule) in StatusWorkflowOptionsValidator.ScheduleProblems(options.Schedule))
+        foreach (var (setting, value, rule) in StatusWorkflowOptionsValidator.ScheduleProblems(options.Schedule, path => settings?.SourceOf(SettingCatalog.Find(path)!, options)))
         {
             failures.Add(StatusWorkflowOptionsValidator.Message(subject, settings?.SourceOf(SettingCatalog.Find(setting)!, options), setting, value, rule));
         }

@@ -66,7 +66,7 @@ internal sealed partial class StatusWorkflowOptionsValidator : IValidateOptions<
         var retry = options.Retry;
         Check(batch.Size is >= 1 and <= StatusWorkflowBatchOptions.MaxSize, "Batch:Size", batch.Size, $"must be between 1 and {StatusWorkflowBatchOptions.MaxSize}");
         Check(batch.MaxPerRun >= 1, "Batch:MaxPerRun", batch.MaxPerRun, "must be at least 1");
-        foreach (var (setting, value, rule) in ScheduleProblems(options.Schedule))
+        foreach (var (setting, value, rule) in ScheduleProblems(options.Schedule, path => settings?.SourceOf(SettingCatalog.Find(path)!, options)))
         {
             Check(false, setting, value, rule);
         }
@@ -106,7 +106,9 @@ internal sealed partial class StatusWorkflowOptionsValidator : IValidateOptions<
     private static partial Regex ScheduleSettingNamesRegex();
 
     /// <summary>The problems of a workflow's (or a group's) schedule settings: (configuration path, value, rule).</summary>
-    internal static IEnumerable<(string Setting, object? Value, string Rule)> ScheduleProblems(StatusWorkflowScheduleOptions schedule)
+    /// <param name="schedule">The schedule settings.</param>
+    /// <param name="sourceOf">Where a setting (by path) came from, to say where an Interval set beside Cron was set.</param>
+    internal static IEnumerable<(string Setting, object? Value, string Rule)> ScheduleProblems(StatusWorkflowScheduleOptions schedule, Func<string, SettingSource?> sourceOf)
     {
         if (schedule.JobId is not null && string.IsNullOrWhiteSpace(schedule.JobId))
         {
@@ -115,7 +117,13 @@ internal sealed partial class StatusWorkflowOptionsValidator : IValidateOptions<
 
         foreach (var (setting, rule, value) in ScheduleRules.Check(JobSchedule.From(schedule)))
         {
-            yield return ("Schedule:" + setting, value, ScheduleSettingNames.Replace(rule, "Schedule:$1"));
+            var text = ScheduleSettingNames.Replace(rule, "Schedule:$1");
+            if (rule == ScheduleRules.BothSetRule)
+            {
+                text += $" (Schedule:Interval is set by {sourceOf("Schedule:Interval")?.ToString() ?? "code"})";
+            }
+
+            yield return ("Schedule:" + setting, value, text);
         }
     }
 

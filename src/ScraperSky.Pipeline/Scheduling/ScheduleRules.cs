@@ -8,6 +8,9 @@ internal static class ScheduleRules
 {
     public static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
 
+    /// <summary>The rule of <c>Cron</c> when <c>Interval</c> is set as well.</summary>
+    public const string BothSetRule = "and Interval are both set; a job runs on one of them: set Cron or Interval, not both";
+
     /// <summary>How many of a cron expression's occurrences are looked at for the shortest time between runs.</summary>
     private const int GapSample = 1000;
 
@@ -24,7 +27,7 @@ internal static class ScheduleRules
         {
             if (s.IntervalSet)
             {
-                yield return (nameof(s.Cron), "and Interval are both set; a job runs on one of them: set Cron or Interval, not both", s.Cron);
+                yield return (nameof(s.Cron), BothSetRule, s.Cron);
             }
 
             if (!CronGrid.TryParse(s.Cron, s.TimeZone, out cron, out var problem))

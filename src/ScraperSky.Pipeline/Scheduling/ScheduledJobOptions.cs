@@ -34,8 +34,9 @@ public sealed class ScheduledJobOptions
         get => _interval;
         set
         {
+            // The configuration binder writes back every value it visits: only a change counts as setting it.
+            IntervalSet |= value != _interval;
             _interval = value;
-            IntervalSet = true;
         }
     }
 
@@ -46,8 +47,9 @@ public sealed class ScheduledJobOptions
     /// misfire, coalesce, instance, jitter and failure rules apply as with an interval.
     /// </summary>
     /// <value>
-    /// Default <see langword="null"/>: the job runs every <see cref="Interval"/>. Setting both this and
-    /// <see cref="Interval"/> is an error; an expression that does not parse, or never occurs again, is rejected.
+    /// Default <see langword="null"/>: the job runs every <see cref="Interval"/>. With a cron expression,
+    /// <see cref="Interval"/> must keep its default (changing both is an error); an expression that does not parse, or
+    /// never occurs again, is rejected.
     /// </value>
     public string? Cron { get; set; }
 
@@ -60,7 +62,7 @@ public sealed class ScheduledJobOptions
     /// <value>Default <see langword="null"/>: UTC. Only with <see cref="Cron"/>; an id this machine does not know is rejected.</value>
     public string? TimeZone { get; set; }
 
-    /// <summary>Gets whether <see cref="Interval"/> was set (in code, configuration or the environment), even to its default: an error together with <see cref="Cron"/>.</summary>
+    /// <summary>Gets whether <see cref="Interval"/> was changed from its default (in code, configuration or the environment): an error together with <see cref="Cron"/>.</summary>
     internal bool IntervalSet { get; private set; }
 
     /// <summary>Gets or sets how many runs of the job may be in progress at once; a run due beyond that is skipped and reported.</summary>

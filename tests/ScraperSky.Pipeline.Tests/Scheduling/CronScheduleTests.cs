@@ -266,11 +266,19 @@ public sealed class CronScheduleTests : IDisposable
     {
         var add = () => new ServiceCollection().AddScheduledJob("job", _ => Task.FromResult(0), o =>
         {
-            o.Interval = ScheduledJobOptions.DefaultInterval;
+            o.Interval = TimeSpan.FromMinutes(2);
             o.Cron = "0 3 * * *";
         });
 
         add.Should().Throw<ArgumentException>().WithMessage("Scheduled job 'job': Cron and Interval are both set; a job runs on one of them: set Cron or Interval, not both*");
+    }
+
+    [Fact]
+    public void AddScheduledJob_CronWithIntervalLeftAtItsDefault_CronWins()
+    {
+        var options = new ScheduledJobOptions { Interval = ScheduledJobOptions.DefaultInterval, Cron = "0 3 * * *" };
+
+        ScheduleRules.Check(JobSchedule.From(options)).Should().BeEmpty("writing the default back, as the configuration binder does, is not setting it");
     }
 
     [Fact]

@@ -235,6 +235,18 @@ public sealed class CronScheduleTests : IDisposable
             from.AddMinutes(120));
     }
 
+    [Fact]
+    public void Dst_SpringForwardGap_ExpressionRepeatingWithinTheHourSkipsTheMissingTimesAndRunsAtTheGapsEnd()
+    {
+        var grid = CronGrid.Parse("*/30 * * * *", "Europe/Berlin");
+        var from = new DateTimeOffset(2025, 3, 30, 0, 0, 0, TimeSpan.Zero); // 01:00 CET
+
+        var occurrences = grid.Through(from, from.AddHours(2)).ToList();
+
+        // 01:00 and 01:30 CET, then 03:00 CEST (01:00 UTC): 02:00 and 02:30 do not exist that night.
+        occurrences.Should().Equal(from, from.AddMinutes(30), from.AddMinutes(60), from.AddMinutes(90), from.AddMinutes(120));
+    }
+
     [Theory]
     [InlineData("0 3 * * *", null, null)]
     [InlineData("*/30 * * * * *", null, null)]

@@ -78,8 +78,8 @@ internal static partial class Log
 
     // Lifecycle (3xxx): scheduled services and the once-only hooks of jobs. 3001-3004 and 3008 are retired (a service's
     // updates, pauses and recoveries are its job's: 2002, 2005-2008, 2015, 2016).
-    [LoggerMessage(3000, LogLevel.Information, "Scheduled service '{JobId}' configured; it updates every {Interval}.")]
-    public static partial void ServiceConfigured(ILogger logger, string jobId, TimeSpan interval);
+    [LoggerMessage(3000, LogLevel.Information, "Scheduled service '{JobId}' configured; it updates {Schedule}.")]
+    public static partial void ServiceConfigured(ILogger logger, string jobId, string schedule);
 
     [LoggerMessage(3005, LogLevel.Information, "Job '{JobId}' ({Description}) cleaned up.")]
     public static partial void JobCleanedUp(ILogger logger, string jobId, string description);

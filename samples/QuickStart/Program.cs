@@ -24,7 +24,7 @@ await using (var setup = new NpgsqlConnection(connectionString))
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
 builder.Services.AddDbContext<AppDb>(o => o.UseNpgsql(connectionString));
-builder.Services.AddStatusWorkflow<Page, PageStatus>("titles", o => o.Schedule.Interval = TimeSpan.FromSeconds(1))
+builder.Services.AddStatusWorkflow<Page, PageStatus>("titles", o => o.WakeUp.InstallTrigger = true)
     .UseDbContext<AppDb>()
     .Status(p => p.Status, PageStatus.Queued, PageStatus.Processing, PageStatus.Completed, PageStatus.Error)
     .ErrorText(p => p.Error)

@@ -65,10 +65,15 @@ public static class StatusWorkflowServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatusWorkflowOptions>, StatusWorkflowOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IScheduledJobSource, StatusWorkflowJobSource>());
         services.TryAddSingleton<WakeSignals>();
-        services.TryAddSingleton<WorkflowJobs>();
         services.TryAddSingleton<WakeUpListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WakeUpListener>(sp => sp.GetRequiredService<WakeUpListener>()));
-        services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>()));
+        services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>(), sp.GetService<ClusterSchemaName>()?.Value));
+        services.TryAddSingleton<IStatusWorkflowQueues>(sp => new ScraperSky.Pipeline.Operations.StatusWorkflowQueues(
+            sp.GetServices<StatusWorkflowRegistration>(),
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<SqlClock>()));
         services.AddJobScheduler();
         return builder;
     }
@@ -105,6 +110,23 @@ public static class StatusWorkflowServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(section);
         return services.AddStatusWorkflow<TEntity, TStatus>(name).BindConfiguration(section);
+    }
+
+    /// <summary>Registers the catalog of the host's workflows once; every workflow and job registration calls it.</summary>
+    internal static IServiceCollection AddPipelineCatalog(this IServiceCollection services)
+    {
+        services.AddOptions();
+        services.TryAddSingleton<WorkflowJobs>();
+        services.TryAddSingleton<IPipelineCatalog>(static sp => new ScraperSky.Pipeline.Operations.PipelineCatalog(
+            sp.GetServices<StatusWorkflowRegistration>(),
+            sp.GetServices<WorkflowSettingsLocation>(),
+            sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>(),
+            sp.GetRequiredService<WorkflowJobs>(),
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IConfiguration>(),
+            sp.GetService<SqlClock>()));
+        return services;
     }
 
     /// <summary>Marks a registered workflow name, so that a second registration of it fails at once.</summary>

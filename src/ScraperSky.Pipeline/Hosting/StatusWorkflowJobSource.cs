@@ -1,6 +1,5 @@
 using ScraperSky.Pipeline.Claiming;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -113,7 +112,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
             {
                 // The rescuer is a maintenance job of its own, per workflow even in a group: its period follows the lease,
                 // not the workflow's schedule, and it is visible (and can be paused or run now) like any job.
-                var rescue = schedule with { Interval = LeaseRescuer.Period(options), Cron = null, TimeZone = null, MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero };
+                var rescue = schedule with { Interval = LeaseRescuer.Period(options), Cron = null, TimeZone = null, MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero, MaxHostsAtOnce = null };
                 var rescueId = LeaseRescuer.JobId(group is null ? jobId : workflow.Name);
                 jobs.Add(new JobDefinition(rescueId, rescue, context => RescueAsync(workflow, rescuer, jobId, context), $"lease rescuer of status workflow '{workflow.Name}'"));
             }
@@ -212,17 +211,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
             return;
         }
 
-        var configuration = _configuration is null ? null : new WorkflowConfiguration(_configuration, location);
-        var settings = string.Join(", ", SettingCatalog.All.Where(SettingCatalog.IsLogged).Select(s =>
-            $"{s.Path}={Format(s.GetValue(options) ?? (s.Property.Name == nameof(options.Schedule.JobId) ? workflow : null))} ({configuration?.SourceOf(s, options) ?? WorkflowConfiguration.CodeOrDefault(s, options)})"));
+        var settings = string.Join(", ", EffectiveSettings.Of(options, _jobs.JobIdOf(workflow), location, _configuration).Select(s => $"{s.Path}={s.Value} ({s.Source})"));
         Log.WorkflowSettings(_logger, workflow, location.Prefix, settings);
     }
-
-    private static string Format(object? value) => value switch
-    {
-        null => "(none)",
-        TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? string.Empty,
-    };
 }

@@ -122,6 +122,13 @@ internal sealed class CronGrid : ScheduleGrid
         return Next(now + schedule.BackoffDelay(consecutiveFailures, spacing), inclusive: true);
     }
 
+    public override DateTimeOffset RunKey(DateTimeOffset scheduled)
+    {
+        // Occurrences are absolute times every host computes alike; jitter is less than the gap to the next one.
+        var key = Expression.GetPreviousOccurrence(scheduled, Zone, inclusive: true) ?? scheduled;
+        return new DateTimeOffset(key.UtcTicks - (key.UtcTicks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
+    }
+
     public override string ToString() => $"{Expression} ({Zone.Id})";
 
     private static bool TryParseExpression(string cron, out CronExpression? expression, out string? problem)

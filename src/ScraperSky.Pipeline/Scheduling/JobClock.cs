@@ -19,7 +19,10 @@ internal sealed class JobClock(TimeProvider time, Action<ScheduledJob> onTick)
     public void CreateTimer(ScheduledJob job)
         => job.Timer = time.CreateTimer(static s => ((Tick)s!).Run(), new Tick(onTick, job), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
-    /// <summary>Puts the job's first run at <paramref name="now"/> (cron: its next occurrence), plus jitter, and arms it unless paused.</summary>
+    /// <summary>
+    /// Puts the job's first run at <paramref name="now"/> (cron: its next occurrence; a once-per-cluster interval job: its
+    /// point of the grid every host shares, <see cref="ScheduleMath.ClusterGridStart"/>), plus jitter, and arms it unless paused.
+    /// </summary>
     public DateTimeOffset Begin(ScheduledJob job, DateTimeOffset now)
     {
         job.NextNominal = job.Grid.First(now);

@@ -5,8 +5,9 @@ public sealed class JobRunResult
 {
     private static readonly IReadOnlyDictionary<string, int> NoWorkflows = new Dictionary<string, int>(StringComparer.Ordinal);
 
-    internal JobRunResult(string jobId, JobRunOutcome outcome, DateTimeOffset scheduledTime, DateTimeOffset startTime, TimeSpan duration, int items, Exception? exception, IReadOnlyDictionary<string, int>? itemsByWorkflow = null)
+    internal JobRunResult(string jobId, JobRunOutcome outcome, DateTimeOffset scheduledTime, DateTimeOffset startTime, TimeSpan duration, int items, Exception? exception, string? skipReason = null, IReadOnlyDictionary<string, int>? itemsByWorkflow = null)
     {
+        SkipReason = skipReason;
         ItemsByWorkflow = itemsByWorkflow ?? NoWorkflows;
         JobId = jobId;
         Outcome = outcome;
@@ -48,9 +49,17 @@ public sealed class JobRunResult
     /// <summary>Gets the exception of a failed run, or <see langword="null"/>.</summary>
     public Exception? Exception { get; }
 
+    /// <summary>
+    /// Gets why a skipped run did not start when the cluster decided it (another host ran the scheduled time of a
+    /// once-per-cluster job, or every slot of <see cref="StatusWorkflowScheduleOptions.MaxHostsAtOnce"/> was taken), or
+    /// <see langword="null"/> (every other run, and a run skipped because the job had its local maximum of instances running).
+    /// </summary>
+    public string? SkipReason { get; }
+
     /// <inheritdoc />
     public override string ToString() => Outcome switch
     {
+        JobRunOutcome.Skipped when SkipReason is not null => $"{JobId}: Skipped (scheduled {ScheduledTime:O}: {SkipReason})",
         JobRunOutcome.Succeeded => $"{JobId}: Succeeded, {ItemsProcessed} items in {Duration.TotalMilliseconds:0} ms",
         JobRunOutcome.Failed => $"{JobId}: Failed ({Exception?.GetType().Name}: {Exception?.Message})",
         _ => $"{JobId}: {Outcome} (scheduled {ScheduledTime:O})",

@@ -13,8 +13,13 @@ internal sealed record JobSchedule(
     int MaxConsecutiveFailures,
     TimeSpan FailureBackoff,
     RepeatedFailureAction OnRepeatedFailure = RepeatedFailureAction.BackOff,
-    TimeSpan? RetryDelay = null)
+    TimeSpan? RetryDelay = null,
+    bool OncePerCluster = false,
+    int? MaxHostsAtOnce = null)
 {
+    /// <summary>Whether a run needs the cluster's consent (a run key or a slot) before it starts.</summary>
+    public bool NeedsCluster => OncePerCluster || MaxHostsAtOnce is not null;
+
     /// <summary>The cron expression, or <see langword="null"/> for an interval schedule.</summary>
     public string? Cron { get; init; }
 
@@ -25,7 +30,7 @@ internal sealed record JobSchedule(
     public bool IntervalSet { get; init; }
 
     public static JobSchedule From(ScheduledJobOptions o)
-        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff, o.OnRepeatedFailure, o.RetryDelay)
+        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff, o.OnRepeatedFailure, o.RetryDelay, o.OncePerCluster)
         {
             Cron = NullIfEmpty(o.Cron),
             TimeZone = NullIfEmpty(o.TimeZone),
@@ -33,7 +38,7 @@ internal sealed record JobSchedule(
         };
 
     public static JobSchedule From(StatusWorkflowScheduleOptions o)
-        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff)
+        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff, MaxHostsAtOnce: o.MaxHostsAtOnce)
         {
             Cron = NullIfEmpty(o.Cron),
             TimeZone = NullIfEmpty(o.TimeZone),

@@ -12,7 +12,9 @@ internal abstract class ScheduleGrid
 
     /// <summary>The grid of a validated schedule: its cron expression when it has one, otherwise its interval.</summary>
     public static ScheduleGrid For(JobSchedule schedule)
-        => schedule.Cron is { } cron ? CronGrid.Parse(cron, schedule.TimeZone) : new IntervalGrid(schedule.Interval);
+        => schedule.Cron is { } cron
+            ? CronGrid.Parse(cron, schedule.TimeZone)
+            : new IntervalGrid(schedule.Interval, schedule.OncePerCluster ? schedule.MisfireGraceTime : null);
 
     /// <summary>The first point when the job starts at <paramref name="now"/>: at once on an interval, the next occurrence on cron.</summary>
     public abstract DateTimeOffset First(DateTimeOffset now);
@@ -38,4 +40,10 @@ internal abstract class ScheduleGrid
     /// than the grid would.
     /// </summary>
     public abstract DateTimeOffset BackOff(JobSchedule schedule, int consecutiveFailures, DateTimeOffset now);
+
+    /// <summary>
+    /// The run key of a once-per-cluster job's run scheduled at <paramref name="scheduled"/>: the grid point at or before it
+    /// (start jitter, a retry or a back-off keep a run's key), in whole microseconds as PostgreSQL stores it.
+    /// </summary>
+    public abstract DateTimeOffset RunKey(DateTimeOffset scheduled);
 }

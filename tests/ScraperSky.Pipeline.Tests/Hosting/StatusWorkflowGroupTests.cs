@@ -62,7 +62,10 @@ public sealed class StatusWorkflowGroupTests(SchemaFixture db) : IClassFixture<S
     {
         using var host = BuildHost(new FakeTimeProvider());
         var scheduler = host.Services.GetRequiredService<IJobScheduler>();
+        var results = new Signals<JobRunResult>();
+        scheduler.JobExecuted += (_, r) => results.Post(r);
         await host.StartAsync();
+        await NextOfAsync(results, Group);
         await ((ScraperSky.Pipeline.Scheduling.JobScheduler)scheduler).WhenIdle();
         await db.SeedAsync("lease_items", 2);
         await db.Database.ExecuteAsync("ALTER TABLE enum_items RENAME TO enum_items_away");
@@ -123,11 +126,13 @@ public sealed class StatusWorkflowGroupTests(SchemaFixture db) : IClassFixture<S
         await host.StartAsync();
         var job = host.Services.GetRequiredService<IJobScheduler>().GetJob(Group)!;
         var jobs = host.Services.GetRequiredService<WorkflowJobs>();
+        var catalog = host.Services.GetRequiredService<IPipelineCatalog>().GetWorkflows();
         await host.StopAsync();
 
         job.Should().Match<ScheduledJobInfo>(j => j.Cron == "0 3 * * *" && j.TimeZone == "Europe/Berlin");
         jobs.CronOf(Sitemaps).Should().Be("0 3 * * *");
         jobs.CronOf(DeepScans).Should().Be("0 3 * * *");
+        catalog.Select(w => (w.Name, w.JobId, w.Cron)).Should().BeEquivalentTo(new[] { (Sitemaps, Group, "0 3 * * *"), (DeepScans, Group, "0 3 * * *") });
     }
 
     [Fact]

@@ -247,6 +247,17 @@ public sealed class CronScheduleTests : IDisposable
         occurrences.Should().Equal(from, from.AddMinutes(30), from.AddMinutes(60), from.AddMinutes(90), from.AddMinutes(120));
     }
 
+    [Fact]
+    public void RunKey_OncePerClusterCronRunMovedByJitterOrARetry_IsItsOccurrence()
+    {
+        var grid = CronGrid.Parse("*/10 * * * * *", null);
+        var occurrence = new DateTimeOffset(2025, 5, 4, 12, 0, 20, TimeSpan.Zero);
+
+        grid.RunKey(occurrence).Should().Be(occurrence);
+        grid.RunKey(occurrence.AddSeconds(3.5)).Should().Be(occurrence, "every host keys the run by the occurrence, whatever its jitter");
+        grid.RunKey(occurrence.AddSeconds(10)).Should().Be(occurrence.AddSeconds(10));
+    }
+
     [Theory]
     [InlineData("0 3 * * *", null, null)]
     [InlineData("*/30 * * * * *", null, null)]

@@ -19,7 +19,7 @@ internal static class JobsPage
             var id = j.Info.JobId;
             string Key(string field) => LiveKeys.Job(id, field);
             var workflow = j.Workflow is { } w ? $"<br><span class=\"muted small\">workflow <a href=\"./workflow?name={Q(w)}\">{E(w)}</a></span>" : "";
-            var schedule = s.Workflow(j.Workflow ?? "")?.Info.Cron is { } cron ? "cron " + cron : LiveKeys.Every(j.Info.Interval);
+            var schedule = j.Info.Cron is { } cron ? $"cron {cron} ({j.Info.TimeZone ?? "UTC"})" : LiveKeys.Every(j.Info.Interval);
             html.Add($"<tr id=\"job-{E(id)}\" data-job=\"{E(id)}\"><td><code>{E(id)}</code>{workflow}</td><td>{E(schedule)}</td>")
                 .Add($"<td>{Shown(Key("state"), s.Values)} {Badge(Key("paused"), s.Flags, "paused", "info")}</td>")
                 .Add($"<td>{Shown(Key("last"), s.Values)}</td><td>{Shown(Key("duration"), s.Values)}</td><td>{Shown(Key("items"), s.Values)}</td>")

@@ -115,6 +115,19 @@ public sealed class PageTests
     }
 
     [Fact]
+    public async Task Jobs_CronJob_ShowsItsExpressionAndTimeZone()
+    {
+        await using var app = new DashboardAppFactory(
+            s => s.AddScheduledJob("nightly-report", _ => Task.FromResult(0), o => o.Cron = "0 3 * * *").AddPipelineDashboard(),
+            e => e.MapPipelineDashboard());
+        using var client = app.Client();
+
+        var html = await client.GetStringAsync("/pipeline/jobs");
+
+        html.Should().Contain("<td>cron 0 3 * * * (UTC)</td>");
+    }
+
+    [Fact]
     public async Task Jobs_PauseAndResumeOnLoopback_ActOnTheLocalScheduler()
     {
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -115,12 +115,12 @@ internal static class Notices
         var html = new StringBuilder();
         if (!s.HasCatalog)
         {
-            html.Add("<p class=\"notice warn\" data-missing=\"catalog\">No <code>IPipelineCatalog</code> is registered: workflows, counts and rows cannot be shown. It is registered by <code>AddStatusWorkflow</code> in a version of ScraperSky.Pipeline that has the catalog.</p>");
+            html.Add("<p class=\"notice warn\" data-missing=\"catalog\">No <code>IPipelineCatalog</code> is registered (<code>AddStatusWorkflow</code> and <code>AddScheduledJob</code> register it): workflows, counts and rows cannot be shown.</p>");
         }
 
         if (!s.HasCluster)
         {
-            html.Add("<p class=\"notice info\" data-missing=\"cluster\">No <code>IPipelineCluster</code> is registered: no hosts panel, and pause and resume act on this host only.</p>");
+            html.Add("<p class=\"notice info\" data-missing=\"cluster\">No <code>IPipelineCluster</code> is registered (<code>services.AddPipelineCluster(…)</code>): no hosts panel, and pause and resume act on this host only.</p>");
         }
 
         if (!s.HasScheduler)

@@ -68,6 +68,12 @@ public static class StatusWorkflowServiceCollectionExtensions
         services.TryAddSingleton<WakeUpListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WakeUpListener>(sp => sp.GetRequiredService<WakeUpListener>()));
         services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>()));
+        services.TryAddSingleton<IStatusWorkflowQueues>(sp => new ScraperSky.Pipeline.Operations.StatusWorkflowQueues(
+            sp.GetServices<StatusWorkflowRegistration>(),
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<SqlClock>()));
         services.AddJobScheduler();
         return builder;
     }

@@ -32,15 +32,19 @@ internal static class SchemaCheck
     /// <summary>The length limit of a <c>varchar(n)</c> or <c>char(n)</c> error column, or null when it has none.</summary>
     private static async Task<int?> ErrorColumnLengthAsync(DbContext db, WorkflowDefinition definition, CancellationToken cancellationToken)
     {
-        const string Sql = """
-            SELECT CASE WHEN a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS "Value"
-              FROM pg_attribute a WHERE a.attrelid = to_regclass(@p0) AND a.attname = @p1 AND NOT a.attisdropped
-            """;
-        var column = definition.ErrorColumn!.Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal);
-        var lengths = await db.Database.SqlQueryRaw<int?>(Sql, new NpgsqlParameter("p0", definition.Table), new NpgsqlParameter("p1", column))
+        var lengths = await db.Database.SqlQueryRaw<int?>(ErrorColumnLengthSql, new NpgsqlParameter("p0", definition.Table), new NpgsqlParameter("p1", Unquote(definition.ErrorColumn!)))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return lengths.FirstOrDefault();
     }
+
+    /// <summary>Reads the length limit of a column (<c>@p0</c> the quoted table, <c>@p1</c> the column), or NULL when it has none.</summary>
+    internal const string ErrorColumnLengthSql = """
+        SELECT CASE WHEN a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS "Value"
+          FROM pg_attribute a WHERE a.attrelid = to_regclass(@p0) AND a.attname = @p1 AND NOT a.attisdropped
+        """;
+
+    /// <summary>A quoted identifier's name as the catalog stores it.</summary>
+    internal static string Unquote(string quoted) => quoted.Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal);
 
     /// <summary>Whether a failure means the database could not be reached (worth retrying), not a mismatch.</summary>
     public static bool IsUnreachable(Exception exception) => exception switch

@@ -19,22 +19,24 @@ internal sealed class FilterTranslator : ExpressionVisitor
     private readonly StoreObjectIdentifier _table;
     private readonly ParameterExpression _row;
     private readonly string _alias;
+    private readonly string _parameterPrefix;
     private readonly StringBuilder _sql = new();
     private readonly List<FilterParameter> _parameters = [];
     private bool _nullable;
 
-    private FilterTranslator(IEntityType entityType, StoreObjectIdentifier table, ParameterExpression row, string alias)
+    private FilterTranslator(IEntityType entityType, StoreObjectIdentifier table, ParameterExpression row, string alias, string parameterPrefix)
     {
+        _parameterPrefix = parameterPrefix;
         _entityType = entityType;
         _table = table;
         _row = row;
         _alias = alias;
     }
 
-    /// <summary>Translates <paramref name="filter"/>; throws <see cref="NotSupportedException"/> naming the unsupported part.</summary>
-    public static ClaimFilter Translate(LambdaExpression filter, IEntityType entityType, StoreObjectIdentifier table, string alias)
+    /// <summary>Translates <paramref name="filter"/> (parameters <paramref name="parameterPrefix"/>0, 1…); throws <see cref="NotSupportedException"/> naming the unsupported part.</summary>
+    public static ClaimFilter Translate(LambdaExpression filter, IEntityType entityType, StoreObjectIdentifier table, string alias, string parameterPrefix = "filter_")
     {
-        var translator = new FilterTranslator(entityType, table, filter.Parameters[0], alias);
+        var translator = new FilterTranslator(entityType, table, filter.Parameters[0], alias, parameterPrefix);
         translator.Visit(filter.Body);
         return new ClaimFilter(translator._sql.ToString(), translator._parameters);
     }
@@ -234,7 +236,7 @@ internal sealed class FilterTranslator : ExpressionVisitor
 
     private string AddParameter(object? value)
     {
-        var name = "filter_" + _parameters.Count;
+        var name = _parameterPrefix + _parameters.Count;
         _parameters.Add(new FilterParameter(name, value));
         return "@" + name;
     }

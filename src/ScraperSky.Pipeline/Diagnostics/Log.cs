@@ -178,4 +178,8 @@ internal static partial class Log
 
     [LoggerMessage(1021, LogLevel.Information, "Status workflow '{Workflow}': claimed rows are read through EF Core's query, which is slower than the workflow's own row reader, because {Reason}; items are tracked by the session from the start.")]
     public static partial void ClaimReadByEfCore(ILogger logger, string workflow, string reason);
+
+    // Operations from code (11xx): the queue API's bulk operations; who asked is the caller's to log.
+    [LoggerMessage(1100, LogLevel.Information, "Status workflow '{Workflow}': {Operation} took {Count} rows ({Scope}).")]
+    public static partial void BulkOperation(ILogger logger, string workflow, string operation, long count, string scope);
 }

@@ -15,14 +15,18 @@ public sealed class StatusWorkflowScripts
     internal StatusWorkflowScripts(IEnumerable<StatusWorkflow> workflows)
         => _workflows = workflows.ToDictionary(w => w.Name, StringComparer.Ordinal);
 
-    /// <summary>Returns every script the workflow needs, in the order to run them: claim index, rescuer's index (lease columns only), wake-up trigger.</summary>
+    /// <summary>
+    /// Returns every script the workflow needs, in the order to run them: claim index, rescuer's index (lease columns
+    /// only), wake-up trigger, queued-at trigger (updated-at column only).
+    /// </summary>
     /// <param name="workflowName">The workflow's name.</param>
     /// <returns>The scripts.</returns>
     /// <exception cref="ArgumentException">No workflow has that name.</exception>
     public IReadOnlyList<StatusWorkflowScript> All(string workflowName)
-        => RescueIndex(workflowName) is { } rescue
-            ? [ClaimIndex(workflowName), rescue, WakeUpTrigger(workflowName)]
-            : [ClaimIndex(workflowName), WakeUpTrigger(workflowName)];
+    {
+        List<StatusWorkflowScript?> scripts = [ClaimIndex(workflowName), RescueIndex(workflowName), WakeUpTrigger(workflowName), QueuedAtTrigger(workflowName)];
+        return [.. scripts.OfType<StatusWorkflowScript>()];
+    }
 
     /// <summary>Returns the partial index that serves the workflow's claim (<c>CREATE INDEX CONCURRENTLY IF NOT EXISTS</c>; no transaction).</summary>
     /// <param name="workflowName">The workflow's name.</param>
@@ -62,6 +66,32 @@ public sealed class StatusWorkflowScripts
     {
         var definition = Resolve(workflowName).Definition;
         return new StatusWorkflowScript(WakeUpSql.TriggerNames(definition.Name).Function, WakeUpSql.RemoveTriggerDdl(definition), requiresNoTransaction: false);
+    }
+
+    /// <summary>
+    /// Returns the DDL that installs (or replaces) the workflow's queued-at trigger, or null without an updated-at column:
+    /// when a writer outside the library makes a row's status the queued value and leaves updated-at alone, the trigger
+    /// sets updated-at to <c>now()</c>, so that the queue lag counts from then.
+    /// </summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <returns>The script, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentException">No workflow has that name.</exception>
+    public StatusWorkflowScript? QueuedAtTrigger(string workflowName)
+    {
+        var definition = Resolve(workflowName).Definition;
+        return Claiming.QueuedAtSql.TriggerDdl(definition) is { } ddl
+            ? new StatusWorkflowScript(Claiming.QueuedAtSql.Names(definition.Name).Function, ddl, requiresNoTransaction: false)
+            : null;
+    }
+
+    /// <summary>Returns the DDL that removes the workflow's queued-at trigger and its function (idempotent; also after the updated-at column was unmapped).</summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <returns>The script.</returns>
+    /// <exception cref="ArgumentException">No workflow has that name.</exception>
+    public StatusWorkflowScript RemoveQueuedAtTrigger(string workflowName)
+    {
+        var definition = Resolve(workflowName).Definition;
+        return new StatusWorkflowScript(Claiming.QueuedAtSql.Names(definition.Name).Function, Claiming.QueuedAtSql.RemoveTriggerDdl(definition), requiresNoTransaction: false);
     }
 
     /// <summary>Returns the notification channel the workflow's trigger sends on.</summary>

@@ -91,6 +91,7 @@ public static class ScheduledJobServiceCollectionExtensions
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<IJobScheduler>(static sp => sp.GetRequiredService<JobScheduler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobSchedulerHostedService>());
+        services.AddPipelineCatalog();
         return services;
     }
 

@@ -112,6 +112,21 @@ public static class StatusWorkflowServiceCollectionExtensions
         return services.AddStatusWorkflow<TEntity, TStatus>(name).BindConfiguration(section);
     }
 
+    /// <summary>Registers the catalog of the host's workflows once; every workflow and job registration calls it.</summary>
+    internal static IServiceCollection AddPipelineCatalog(this IServiceCollection services)
+    {
+        services.AddOptions();
+        services.TryAddSingleton<IPipelineCatalog>(static sp => new ScraperSky.Pipeline.Operations.PipelineCatalog(
+            sp.GetServices<StatusWorkflowRegistration>(),
+            sp.GetServices<WorkflowSettingsLocation>(),
+            sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>(),
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IConfiguration>(),
+            sp.GetService<SqlClock>()));
+        return services;
+    }
+
     /// <summary>Marks a registered workflow name, so that a second registration of it fails at once.</summary>
     private sealed record RegisteredName(string Name);
 }

@@ -47,6 +47,24 @@ internal static class SqlLiteral
         };
     }
 
+    /// <summary>The text of <paramref name="value"/> as PostgreSQL shows the stored value (<c>status::text</c>): an enum's label, a number's digits.</summary>
+    public static string StoredText(RelationalTypeMapping mapping, object value)
+    {
+        var clr = Nullable.GetUnderlyingType(mapping.ClrType) ?? mapping.ClrType;
+        if (mapping.Converter is null && clr.IsEnum)
+        {
+            return EnumLabel(mapping, value);
+        }
+
+        var provider = mapping.Converter?.ConvertToProvider(value) ?? value;
+        return provider switch
+        {
+            bool b => b ? "true" : "false",
+            IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+            _ => provider.ToString() ?? string.Empty,
+        };
+    }
+
     /// <summary>
     /// The label of a native enum value: its <see cref="PgNameAttribute"/> when it has one (any text), otherwise the
     /// provider's translation of the member name, which is made of identifier characters only.

@@ -1,6 +1,5 @@
 using ScraperSky.Pipeline.Claiming;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -85,7 +84,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
 
             var definition = workflow.Definition;
             Log.WorkflowStarted(_logger, workflow.Name, definition.TableDisplayName, definition.StatusColumn, definition.StatusStorage, options.Batch.Size, options.Schedule.Interval);
-            var jobId = options.Schedule.JobId ?? workflow.Name;
+            var jobId = JobIdOf(workflow.Name, options);
             if (options.WakeUp.Enabled)
             {
                 _wakeSignals.For(workflow.Name).Connect(() => _scheduler.Wake(jobId, WakeSignal.MinimumSpacing));
@@ -185,17 +184,10 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
             return;
         }
 
-        var configuration = _configuration is null ? null : new WorkflowConfiguration(_configuration, location);
-        var settings = string.Join(", ", SettingCatalog.All.Where(SettingCatalog.IsLogged).Select(s =>
-            $"{s.Path}={Format(s.GetValue(options) ?? (s.Property.Name == nameof(options.Schedule.JobId) ? workflow : null))} ({configuration?.SourceOf(s, options) ?? WorkflowConfiguration.CodeOrDefault(s, options)})"));
+        var settings = string.Join(", ", EffectiveSettings.Of(options, JobIdOf(workflow, options), location, _configuration).Select(s => $"{s.Path}={s.Value} ({s.Source})"));
         Log.WorkflowSettings(_logger, workflow, location.Prefix, settings);
     }
 
-    private static string Format(object? value) => value switch
-    {
-        null => "(none)",
-        TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? string.Empty,
-    };
+    /// <summary>The id of the scheduler job that runs a workflow: the one place that decides it.</summary>
+    internal static string JobIdOf(string workflow, StatusWorkflowOptions options) => options.Schedule.JobId ?? workflow;
 }

@@ -23,17 +23,23 @@ public interface IPipelineCatalog
     /// count finishes in the background.
     /// </summary>
     /// <param name="workflowName">The workflow's name.</param>
-    /// <param name="cancellationToken">Cancels waiting for the first count.</param>
+    /// <param name="cancellationToken">Cancels waiting for a count in progress (the count goes on for other callers).</param>
     /// <returns>The latest counts.</returns>
     /// <exception cref="ArgumentException">No workflow has that name.</exception>
     ValueTask<StatusCounts> GetCountsAsync(string workflowName, CancellationToken cancellationToken = default);
 
-    /// <summary>Reads a page of the workflow's rows that match <paramref name="filter"/>, ordered by key (keyset paging).</summary>
+    /// <summary>
+    /// Reads a page of the workflow's rows that match <paramref name="filter"/>, ordered by key (keyset paging). A filter
+    /// without statuses also lists rows whose value is none of the workflow's four (their <see cref="StatusRow.Status"/>
+    /// is <see langword="null"/>).
+    /// </summary>
     /// <param name="workflowName">The workflow's name.</param>
     /// <param name="filter">Which rows.</param>
     /// <param name="after">The <see cref="StatusRowPage.Next"/> of the previous page, or <see langword="null"/> for the first.</param>
     /// <param name="limit">The largest number of rows to return (1 to 1,000).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The page.</returns>
+    /// <exception cref="ArgumentException">No workflow has that name, <paramref name="after"/> is not a key of the workflow, or the filter needs a column the workflow does not map.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is not between 1 and 1,000.</exception>
     Task<StatusRowPage> GetRowsAsync(string workflowName, StatusRowFilter filter, string? after = null, int limit = 50, CancellationToken cancellationToken = default);
 }

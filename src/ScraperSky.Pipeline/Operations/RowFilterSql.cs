@@ -11,9 +11,12 @@ namespace ScraperSky.Pipeline.Operations;
 /// </summary>
 internal static class RowFilterSql
 {
-    /// <summary>Translates <paramref name="filter"/>; parameters are named <paramref name="parameterPrefix"/> and a suffix.</summary>
+    /// <summary>
+    /// Translates <paramref name="filter"/>; parameters are named <paramref name="parameterPrefix"/> and a suffix. With
+    /// <paramref name="otherValues"/>, a filter without statuses also matches rows of values none of the four (listings).
+    /// </summary>
     /// <exception cref="ArgumentException">A criterion needs a column the workflow does not map (updated-at, error text).</exception>
-    public static ClaimFilter Translate(StatusRowFilter filter, WorkflowDefinition definition, string alias, string parameterPrefix = "row_")
+    public static ClaimFilter Translate(StatusRowFilter filter, WorkflowDefinition definition, string alias, string parameterPrefix = "row_", bool otherValues = false)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var d = definition;
@@ -29,9 +32,12 @@ internal static class RowFilterSql
         // Null means the workflow's four statuses: a table may hold other values (rows not yet curated), and an
         // operation over "every row of the workflow" must not reach them.
         var statuses = filter.Statuses ?? [StatusRole.Queued, StatusRole.Processing, StatusRole.Completed, StatusRole.Error];
-        conditions.Add(statuses.Count == 0
-            ? "FALSE"
-            : $"{alias}.{d.StatusColumn} IN ({string.Join(", ", statuses.Distinct().Select(s => Literal(d, s)))})");
+        if (filter.Statuses is not null || !otherValues)
+        {
+            conditions.Add(statuses.Count == 0
+                ? "FALSE"
+                : $"{alias}.{d.StatusColumn} IN ({string.Join(", ", statuses.Distinct().Select(s => Literal(d, s)))})");
+        }
 
         if (filter.Key is { } key)
         {
@@ -60,7 +66,7 @@ internal static class RowFilterSql
             }
         }
 
-        return new ClaimFilter(string.Join(" AND ", conditions), parameters);
+        return new ClaimFilter(conditions.Count == 0 ? "TRUE" : string.Join(" AND ", conditions), parameters);
     }
 
     /// <summary>The SQL literal of a status role's value.</summary>

@@ -15,6 +15,8 @@ if (args.Length > 0 && args[0] == "micro")
 var profile = BenchProfile.Full;
 IReadOnlySet<string> sections = new HashSet<string>(SuiteRunner.AllSections, StringComparer.Ordinal);
 string? output = null;
+HashSet<int>? batches = null;
+int? repeat = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -28,10 +30,39 @@ for (var i = 0; i < args.Length; i++)
         case "--out" when i + 1 < args.Length:
             output = args[++i];
             break;
+        case "--batch" when i + 1 < args.Length && TryParseList(args[i + 1], out var sizes):
+            i++;
+            batches = sizes;
+            break;
+        case "--repeat" when i + 1 < args.Length && int.TryParse(args[i + 1], out var times) && times > 0:
+            i++;
+            repeat = times;
+            break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', SuiteRunner.AllSections)}] [--out DIR] | micro [BenchmarkDotNet arguments]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', SuiteRunner.AllSections)}] [--batch 100,1000] [--repeat N] [--out DIR] | micro [BenchmarkDotNet arguments]");
             return 2;
     }
+}
+
+// A focused run: only the drain cells of some batch sizes (the ablation only with the headline's), measured N times.
+if (batches is not null)
+{
+    profile = profile with
+    {
+        DrainCombinations = [.. profile.DrainCombinations.Where(c => batches.Contains(c.BatchSize))],
+        ProfileWorkers = batches.Contains(BenchProfile.HeadlineBatchSize) ? profile.ProfileWorkers : [],
+    };
+}
+
+if (repeat is { } n)
+{
+    profile = profile with { DrainRepetitions = n, OtherRepetitions = n };
+}
+
+if (profile.DrainCombinations.Count == 0 && sections.Contains("drain"))
+{
+    Console.Error.WriteLine("--batch names no batch size of the drain matrix (1, 10, 100, 1000).");
+    return 2;
 }
 
 var unknown = sections.Except(SuiteRunner.AllSections).ToList();
@@ -43,6 +74,22 @@ if (unknown.Count > 0)
 
 var command = "dotnet run -c Release --project benchmarks/ScraperSky.Pipeline.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args));
 return await SuiteRunner.RunAsync(profile, sections, output ?? ResultsDirectory(), command);
+
+static bool TryParseList(string text, out HashSet<int> values)
+{
+    values = [];
+    foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        if (!int.TryParse(part, out var value) || value <= 0)
+        {
+            return false;
+        }
+
+        values.Add(value);
+    }
+
+    return values.Count > 0;
+}
 
 // benchmarks/results/ of the repository the program runs from (found from the working directory, then from the binary).
 static string ResultsDirectory()

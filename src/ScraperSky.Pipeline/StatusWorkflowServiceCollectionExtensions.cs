@@ -67,7 +67,7 @@ public static class StatusWorkflowServiceCollectionExtensions
         services.TryAddSingleton<WakeSignals>();
         services.TryAddSingleton<WakeUpListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WakeUpListener>(sp => sp.GetRequiredService<WakeUpListener>()));
-        services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>()));
+        services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>(), sp.GetService<ClusterSchemaName>()?.Value));
         services.TryAddSingleton<IStatusWorkflowQueues>(sp => new ScraperSky.Pipeline.Operations.StatusWorkflowQueues(
             sp.GetServices<StatusWorkflowRegistration>(),
             sp.GetRequiredService<IServiceScopeFactory>(),

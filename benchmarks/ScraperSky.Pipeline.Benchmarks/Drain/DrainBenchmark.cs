@@ -24,6 +24,9 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
     public const string StatementsSection = "statements";
     public const string AllocationSection = "allocations";
 
+    /// <summary>The largest batch size of the matrix, whose statements the server's statistics are also taken for.</summary>
+    private const int LargestBatch = 1000;
+
     /// <summary>Every system of the comparison; the library's modes first.</summary>
     public static IReadOnlyList<IDrainSystem> Systems { get; } =
     [
@@ -67,7 +70,9 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
                 for (var k = 0; k < cell.Systems.Count; k++)
                 {
                     var system = cell.Systems[(k + repetition) % cell.Systems.Count];
-                    var capture = cell.Section == ProfileSection && cell.Workers == profile.ProfileWorkers[0];
+                    // The server's side of the ablation and of the largest batches, where the library and raw SQL
+                    // send the same statements and any difference is in how they are sent.
+                    var capture = (cell.Section == ProfileSection && cell.Workers == profile.ProfileWorkers[0]) || cell.BatchSize == LargestBatch;
                     var measured = await MeasureAsync(system, cell.BatchSize, cell.Workers, profile.DrainItems(cell.BatchSize), capture, ct);
                     var key = (cell.Section, system.Name, cell.BatchSize, cell.Workers);
                     if (!runs.TryGetValue(key, out var list))
@@ -113,15 +118,19 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
         var all = string.Join(", ", runs.Select(r => ResultSet.Format(r.Rate)));
         var note = (runs.Count > 1 ? $"best of {runs.Count}: {all}" : string.Empty) + (best.Note.Length > 0 ? "; " + best.Note : string.Empty);
         results.Add(new ResultRow(section, system, "items/s", best.Rate, batch, workers, best.Finished, best.Seconds, note.TrimStart(';', ' ')));
-        if (section != ProfileSection)
+        if (section != ProfileSection && batch != LargestBatch)
         {
             return;
         }
 
-        // The ablation's steadier measures: client CPU (median over the runs) and, once, what the server saw.
-        var cpu = runs.Select(r => r.CpuMicrosPerItem).Order().ElementAt(runs.Count / 2);
-        results.Add(new ResultRow(section, system, "client CPU µs/item", cpu, batch, workers));
-        results.Add(new ResultRow(section, system, "client alloc B/item", runs[^1].AllocatedBytes / (double)runs[^1].Finished, batch, workers));
+        if (section == ProfileSection)
+        {
+            // The ablation's steadier measures: client CPU (median over the runs) and, once, what the server saw.
+            var cpu = runs.Select(r => r.CpuMicrosPerItem).Order().ElementAt(runs.Count / 2);
+            results.Add(new ResultRow(section, system, "client CPU µs/item", cpu, batch, workers));
+            results.Add(new ResultRow(section, system, "client alloc B/item", runs[^1].AllocatedBytes / (double)runs[^1].Finished, batch, workers));
+        }
+
         var statements = runs.LastOrDefault(r => r.Statements is not null)?.Statements;
         if (statements is null)
         {
@@ -129,8 +138,12 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
         }
 
         var batches = Math.Max(1.0, runs[^1].Finished / (double)batch);
-        results.Add(new ResultRow(section, system, "server ms/batch", statements.Sum(s => s.Counters.TotalMs) / batches, batch, workers));
-        results.Add(new ResultRow(section, system, "statements/batch", statements.Sum(s => s.Counters.Calls) / batches, batch, workers));
+        if (section == ProfileSection)
+        {
+            results.Add(new ResultRow(section, system, "server ms/batch", statements.Sum(s => s.Counters.TotalMs) / batches, batch, workers));
+            results.Add(new ResultRow(section, system, "statements/batch", statements.Sum(s => s.Counters.Calls) / batches, batch, workers));
+        }
+
         foreach (var (query, counters) in statements)
         {
             results.Add(new ResultRow(StatementsSection, system, "calls/batch", counters.Calls / batches, batch, workers, Seconds: counters.TotalMs / 1000.0,

@@ -96,11 +96,13 @@ internal sealed partial class WorkflowSql
                 $"WHERE t.{key} = ANY(ARRAY(SELECT c.{key} FROM {d.Table} AS c WHERE c.{key} = @{KeyParameter} FOR UPDATE SKIP LOCKED)) AND {ours}";
 
             // The lease keeper: every row the host holds, in one statement. SKIP LOCKED so that the keeper never waits
-            // on a row an item has locked in its own transaction (the rescuer cannot take a locked row either).
+            // on a row an item has locked in its own transaction (the rescuer cannot take a locked row either). The
+            // fence is one join condition, as in the lease outcomes: "status = processing" as a filter on t alone made
+            // the planner rescan the unnest for every held row (4.7 s for 2,000 held rows with a generic plan).
             RenewLeases =
                 $"UPDATE {d.Table} AS t SET {lease} = {Now} + @{LeaseParameter} " +
                 $"FROM unnest(@{KeysParameter}, @{TokensParameter}) AS h(key, token) " +
-                $"WHERE t.{key} = h.key AND t.{claimedBy} = h.token AND t.{d.StatusColumn} = {l.Processing} " +
+                $"WHERE t.{key} = h.key AND h.token = CASE WHEN t.{d.StatusColumn} = {l.Processing} THEN t.{claimedBy} END " +
                 $"AND t.{key} = ANY(ARRAY(SELECT c.{key} FROM {d.Table} AS c WHERE c.{key} = ANY(@{KeysParameter}) FOR UPDATE SKIP LOCKED))";
 
             ClaimedKeys = $"SELECT t.{key} FROM {d.Table} AS t WHERE {ours}";
@@ -190,8 +192,10 @@ internal sealed partial class WorkflowSql
         }
 
         // One statement serves outcomes of any number of claims: each outcome row carries its claim token, and the
-        // fence (the row is still processing under that token) is a join condition on it, so the plan stays a key
-        // lookup per outcome row (a token as a filter on t alone has no statistics and once gave a quadratic plan).
+        // whole fence (the row is still processing under that token) is one join condition on it, so the plan stays a
+        // key lookup per outcome row. Neither part may be a filter on t alone: "status = processing" is rare when the
+        // table is analysed, so the planner takes t for one row, scans it first and rescans the unnest for every
+        // processing row — quadratic, 0.2–3.5 s for 1,000 outcomes against 2,000 processing rows.
         // A terminal outcome resets the attempt count, so a row queued again later starts with a fresh budget; a
         // snooze or a release gives its attempt back.
         var leaseOutcomes = $"FROM unnest(@{KeysParameter}, @{KindsParameter}, @{ReasonsParameter}, @{DelaysParameter}, @{TokensParameter}) AS o(key, kind, reason, delay, token) WHERE t.{key} = o.key";
@@ -199,7 +203,7 @@ internal sealed partial class WorkflowSql
             $"UPDATE {d.Table} AS t SET {status}, " +
             $"{attempts} = CASE WHEN o.kind IN ({CompletedKind}, {ErrorKind}) THEN 0 WHEN {keepsError} THEN t.{attempts} - 1 ELSE t.{attempts} END, " +
             $"{lease} = NULL, {claimedBy} = NULL{error}{next}{updated} " +
-            $"{leaseOutcomes} AND t.{d.StatusColumn} = {l.Processing} AND t.{claimedBy} = o.token RETURNING t.{key}";
+            $"{leaseOutcomes} AND o.token = CASE WHEN t.{d.StatusColumn} = {l.Processing} THEN t.{claimedBy} END RETURNING t.{key}";
 
         // An expired lease ends as error after the last attempt (with the count in the error text) and its attempt
         // count restarts, like every terminal outcome.

@@ -4,7 +4,8 @@ namespace ScraperSky.Pipeline.Diagnostics;
 
 /// <summary>
 /// Every log event of the library, source-generated, with stable event ids (1xxx workflows, 2xxx scheduler,
-/// 3xxx lifecycle, 4xxx maintenance, 5xxx wake-up). The workflow name is in every workflow event.
+/// 3xxx lifecycle, 4xxx maintenance, 5xxx wake-up, 6xxx cluster, 7xxx history). The workflow name is in every
+/// workflow event.
 /// </summary>
 internal static partial class Log
 {
@@ -182,4 +183,44 @@ internal static partial class Log
     // Operations from code (11xx): the queue API's bulk operations; who asked is the caller's to log.
     [LoggerMessage(1100, LogLevel.Information, "Status workflow '{Workflow}': {Operation} took {Count} rows ({Scope}).")]
     public static partial void BulkOperation(ILogger logger, string workflow, string operation, long count, string scope);
+
+    // Cluster (6xxx): the hosts that share the cluster's schema, run keys, slots and cluster-wide pauses.
+    [LoggerMessage(6000, LogLevel.Information, "Pipeline cluster: host {HostId} on {MachineName} joined through schema {Schema} (version {SchemaVersion}); heartbeat every {HeartbeatInterval}, pauses read every {PauseCheckInterval}.")]
+    public static partial void ClusterJoined(ILogger logger, string hostId, string machineName, string schema, int schemaVersion, TimeSpan heartbeatInterval, TimeSpan pauseCheckInterval);
+
+    [LoggerMessage(6001, LogLevel.Information, "Pipeline cluster: host {HostId} left (its heartbeat row is removed).")]
+    public static partial void ClusterLeft(ILogger logger, string hostId);
+
+    [LoggerMessage(6002, LogLevel.Debug, "Job '{JobId}': run due {ScheduledTime:O} skipped: {Reason}")]
+    public static partial void JobSkippedByCluster(ILogger logger, string jobId, DateTimeOffset scheduledTime, string reason);
+
+    [LoggerMessage(6003, LogLevel.Information, "Job '{JobId}' paused on this host by a cluster-wide pause.")]
+    public static partial void ClusterPauseApplied(ILogger logger, string jobId);
+
+    [LoggerMessage(6004, LogLevel.Information, "Job '{JobId}' resumed on this host: its cluster-wide pause was lifted.")]
+    public static partial void ClusterPauseLifted(ILogger logger, string jobId);
+
+    [LoggerMessage(6005, LogLevel.Warning, "Job '{JobId}': renewing its cluster slot {Slot} failed or found it taken; the run goes on, and another host may start a run while this one lasts.")]
+    public static partial void ClusterSlotLost(ILogger logger, Exception? exception, string jobId, int slot);
+
+    [LoggerMessage(6006, LogLevel.Warning, "Job '{JobId}': giving back its cluster slot {Slot} failed; the slot is free again when it expires.")]
+    public static partial void ClusterSlotReleaseFailed(ILogger logger, Exception exception, string jobId, int slot);
+
+    [LoggerMessage(6007, LogLevel.Warning, "Pipeline cluster: removing host {HostId}'s heartbeat row at stop failed; other hosts see it as not alive after three heartbeat intervals.")]
+    public static partial void ClusterLeaveFailed(ILogger logger, Exception exception, string hostId);
+    // History (7xxx): the per-minute rollup and failure groups in the library's schema.
+    [LoggerMessage(7000, LogLevel.Information, "Pipeline history: recording {Workflows} into schema {Schema}, flushed once a minute, kept for {Retention}.")]
+    public static partial void HistoryStarted(ILogger logger, string workflows, string schema, TimeSpan retention);
+
+    [LoggerMessage(7001, LogLevel.Warning, "Pipeline history: writing {Minutes} workflow-minutes and {ErrorGroups} failure groups failed; they stay in memory and are written with the next flush.")]
+    public static partial void HistoryWriteFailed(ILogger logger, Exception exception, int minutes, int errorGroups);
+
+    [LoggerMessage(7002, LogLevel.Warning, "Pipeline history: {Count} unwritten minutes of workflow '{Workflow}' were dropped; the database has been unreachable for longer than the history keeps minutes in memory.")]
+    public static partial void HistoryMinutesDropped(ILogger logger, string workflow, int count);
+
+    [LoggerMessage(7003, LogLevel.Information, "Pipeline history: deleted {Minutes} workflow-minutes and {ErrorGroups} failure groups older than {Retention}.")]
+    public static partial void HistoryRetentionApplied(ILogger logger, long minutes, long errorGroups, TimeSpan retention);
+
+    [LoggerMessage(7004, LogLevel.Warning, "Pipeline history: applying the retention failed; it is tried again at the next flush.")]
+    public static partial void HistoryRetentionFailed(ILogger logger, Exception exception);
 }

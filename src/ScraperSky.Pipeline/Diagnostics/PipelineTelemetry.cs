@@ -24,10 +24,11 @@ internal sealed class PipelineTelemetry
     private readonly ConcurrentDictionary<string, QueueDepthSource> _queueDepthSources = new(StringComparer.Ordinal);
 
     /// <summary>Creates the instruments on a meter of <paramref name="meters"/> (the container's factory, which owns and disposes it).</summary>
-    public PipelineTelemetry(IMeterFactory meters)
+    /// <param name="meters">The container's meter factory.</param>
+    /// <param name="observer">What also receives each workflow's activity (the history rollup), when registered.</param>
+    public PipelineTelemetry(IMeterFactory meters, IWorkflowActivityObserver? observer = null)
         : this((meters ?? throw new ArgumentNullException(nameof(meters))).Create(new MeterOptions(PipelineDiagnostics.MeterName) { Version = Version }))
-    {
-    }
+        => Observer = observer;
 
     private PipelineTelemetry(Meter meter)
     {
@@ -54,6 +55,9 @@ internal sealed class PipelineTelemetry
 
     /// <summary>Gets the meter the instruments live on.</summary>
     public Meter Meter { get; }
+
+    /// <summary>Gets what also receives each workflow's activity, if anything does.</summary>
+    public IWorkflowActivityObserver? Observer { get; }
 
     public Counter<long> Claimed { get; }
 

@@ -4,11 +4,13 @@ namespace ScraperSky.Pipeline.Diagnostics;
 
 /// <summary>
 /// One workflow's view of its container's <see cref="PipelineTelemetry"/>: spans per claim, item and outcome write, tagged with the
-/// workflow, job id, batch size and item id; counters and histograms tagged with the workflow only.
+/// workflow, job id, batch size and item id; counters and histograms tagged with the workflow only. The same
+/// records also go to the workflow's activity sink when one observes it (the history rollup).
 /// </summary>
 internal sealed class WorkflowTelemetry(PipelineTelemetry telemetry, string workflow)
 {
     private readonly KeyValuePair<string, object?> _workflowTag = PipelineTelemetry.Workflow(workflow);
+    private readonly IWorkflowActivitySink? _sink = telemetry.Observer?.Observe(workflow);
 
     public Activity? StartClaim(string jobId, int batchSize)
     {
@@ -32,7 +34,8 @@ internal sealed class WorkflowTelemetry(PipelineTelemetry telemetry, string work
     /// <summary>Records, for each claimed item whose queued time is known, how long it waited in the queue.</summary>
     public void QueueLag<TEntity>(IReadOnlyList<TEntity> items, Func<TEntity, DateTimeOffset?>? queuedAt, DateTimeOffset now)
     {
-        if (queuedAt is null || !telemetry.QueueLag.Enabled)
+        var metered = telemetry.QueueLag.Enabled;
+        if (queuedAt is null || (!metered && _sink is null))
         {
             return;
         }
@@ -41,7 +44,12 @@ internal sealed class WorkflowTelemetry(PipelineTelemetry telemetry, string work
         {
             if (queuedAt(item) is { } queued && now >= queued)
             {
-                telemetry.QueueLag.Record((now - queued).TotalSeconds, _workflowTag);
+                if (metered)
+                {
+                    telemetry.QueueLag.Record((now - queued).TotalSeconds, _workflowTag);
+                }
+
+                _sink?.Waited(now - queued);
             }
         }
     }
@@ -62,10 +70,13 @@ internal sealed class WorkflowTelemetry(PipelineTelemetry telemetry, string work
     /// <param name="errorDescription">The span's error description when <paramref name="error"/> is set and nothing was thrown.</param>
     /// <param name="error">Marks the span as an error though nothing was thrown (a timeout, a failed result).</param>
     /// <param name="startTimestamp">When processing began (<see cref="Stopwatch.GetTimestamp"/>).</param>
-    public void ItemProcessed(Activity? activity, string outcome, Exception? failure, string? errorDescription, bool error, long startTimestamp)
+    /// <param name="key">The item's key, for the activity sink's failure samples.</param>
+    public void ItemProcessed(Activity? activity, string outcome, Exception? failure, string? errorDescription, bool error, long startTimestamp, object? key = null)
     {
+        var elapsed = Stopwatch.GetElapsedTime(startTimestamp);
+        _sink?.Processed(elapsed, outcome, errorDescription, key);
         telemetry.ProcessingDuration.Record(
-            Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds,
+            elapsed.TotalSeconds,
             _workflowTag,
             new KeyValuePair<string, object?>(PipelineDiagnostics.OutcomeTag, outcome));
         if (activity is null)
@@ -99,9 +110,20 @@ internal sealed class WorkflowTelemetry(PipelineTelemetry telemetry, string work
         Add(telemetry.Failed, failed);
         Add(telemetry.Retried, retried);
         Add(telemetry.Lost, lost);
+        if (completed + failed + retried > 0)
+        {
+            _sink?.Outcomes(completed, failed, retried);
+        }
     }
 
-    public void Rescued(int count) => Add(telemetry.Rescued, count);
+    public void Rescued(int count)
+    {
+        Add(telemetry.Rescued, count);
+        if (count > 0)
+        {
+            _sink?.Rescued(count);
+        }
+    }
 
     private void Add(System.Diagnostics.Metrics.Counter<long> counter, int value)
     {

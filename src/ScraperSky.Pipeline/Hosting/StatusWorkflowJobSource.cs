@@ -96,7 +96,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
             {
                 // The rescuer is a maintenance job of its own: its period follows the lease, not the workflow's interval,
                 // and it is visible (and can be paused or run now) like any job.
-                var schedule = JobSchedule.From(options.Schedule) with { Interval = LeaseRescuer.Period(options), MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero };
+                var schedule = JobSchedule.From(options.Schedule) with { Interval = LeaseRescuer.Period(options), MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero, MaxHostsAtOnce = null };
                 jobs.Add(new JobDefinition(LeaseRescuer.JobId(jobId), schedule, context => RescueAsync(workflow, rescuer, jobId, context), $"lease rescuer of status workflow '{workflow.Name}'"));
             }
         }

@@ -11,9 +11,13 @@ namespace ScraperSky.Pipeline;
 public sealed class StatusWorkflowScripts
 {
     private readonly IReadOnlyDictionary<string, StatusWorkflow> _workflows;
+    private readonly string _clusterSchema;
 
-    internal StatusWorkflowScripts(IEnumerable<StatusWorkflow> workflows)
-        => _workflows = workflows.ToDictionary(w => w.Name, StringComparer.Ordinal);
+    internal StatusWorkflowScripts(IEnumerable<StatusWorkflow> workflows, string? clusterSchema = null)
+    {
+        _workflows = workflows.ToDictionary(w => w.Name, StringComparer.Ordinal);
+        _clusterSchema = clusterSchema ?? Claiming.ClusterSql.DefaultSchema;
+    }
 
     /// <summary>
     /// Returns every script the workflow needs, in the order to run them: claim index, rescuer's index (lease columns
@@ -67,6 +71,16 @@ public sealed class StatusWorkflowScripts
         var definition = Resolve(workflowName).Definition;
         return new StatusWorkflowScript(WakeUpSql.TriggerNames(definition.Name).Function, WakeUpSql.RemoveTriggerDdl(definition), requiresNoTransaction: false);
     }
+
+    /// <summary>
+    /// Returns the DDL of the library's own cluster schema (run keys, slot leases, host heartbeats, pause flags and a
+    /// version row), named after the schema <c>AddPipelineCluster</c> configured (<c>scrapersky_pipeline</c> by default):
+    /// idempotent, in one transaction. Run it from a migration when the application's role cannot create schemas and
+    /// the cluster's <c>ApplySchema</c> option is off.
+    /// </summary>
+    /// <returns>The script.</returns>
+    public StatusWorkflowScript ClusterSchema()
+        => new(_clusterSchema, new Claiming.ClusterSql(_clusterSchema).Ddl, requiresNoTransaction: false);
 
     /// <summary>
     /// Returns the DDL that installs (or replaces) the workflow's queued-at trigger, or null without an updated-at column:

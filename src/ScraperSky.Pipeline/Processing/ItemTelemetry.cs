@@ -24,7 +24,7 @@ internal static class ItemTelemetry
         };
         var failure = attempt.Stopped ? null : attempt.Failure;
         var error = attempt.TimedOut || attempt.Abandoned || attempt.Result.Kind == ItemResultKind.Failed;
-        telemetry.ItemProcessed(activity, outcome, failure, attempt.Reason, error, startTimestamp);
+        telemetry.ItemProcessed(activity, outcome, failure, attempt.Reason, error, startTimestamp, attempt.Key);
     }
 
     /// <summary>Counts a batch's outcomes once they are committed.</summary>

@@ -26,8 +26,10 @@ internal static class FailurePolicy
                     return new Transition { Recovered = failures, NextRun = job.NextRun };
                 }
 
-                // Back to the normal interval, counted from now.
-                job.NextNominal = now + job.Schedule.Interval;
+                // Back to the normal interval, counted from now; a once-per-cluster job back on the grid the hosts share.
+                job.NextNominal = job.Schedule.OncePerCluster
+                    ? ScheduleMath.NextClusterGridPoint(now, job.Schedule.Interval)
+                    : now + job.Schedule.Interval;
                 job.NextRun = job.NextNominal + jitter();
                 return new Transition { Recovered = failures, NextRun = job.NextRun, Rearm = true };
 

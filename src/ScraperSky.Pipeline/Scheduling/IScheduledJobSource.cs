@@ -7,4 +7,9 @@ namespace ScraperSky.Pipeline.Scheduling;
 internal interface IScheduledJobSource
 {
     Task<IReadOnlyList<JobDefinition>> PrepareAsync(CancellationToken cancellationToken);
+
+    /// <summary>Called once every source's jobs are on the scheduler, before its clock starts (a job may be paused then).</summary>
+    void BeforeStart()
+    {
+    }
 }

@@ -19,11 +19,16 @@ internal sealed class JobClock(TimeProvider time, Action<ScheduledJob> onTick)
     public void CreateTimer(ScheduledJob job)
         => job.Timer = time.CreateTimer(static s => ((Tick)s!).Run(), new Tick(onTick, job), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
-    /// <summary>Puts the job's first run at <paramref name="now"/> (plus jitter) and arms it unless paused.</summary>
+    /// <summary>
+    /// Puts the job's first run at <paramref name="now"/> (plus jitter) and arms it unless paused; a once-per-cluster
+    /// job's at its point of the grid every host shares (<see cref="ScheduleMath.ClusterGridStart"/>).
+    /// </summary>
     public DateTimeOffset Begin(ScheduledJob job, DateTimeOffset now)
     {
-        job.NextNominal = now;
-        job.NextRun = now + Jitter(job.Schedule);
+        job.NextNominal = job.Schedule.OncePerCluster
+            ? ScheduleMath.ClusterGridStart(now, job.Schedule.Interval, job.Schedule.MisfireGraceTime)
+            : now;
+        job.NextRun = job.NextNominal + Jitter(job.Schedule);
         if (!job.Paused)
         {
             Arm(job, now);

@@ -59,6 +59,12 @@ internal sealed class JobReporter(object sender, ILogger logger, PipelineTelemet
             case JobRunOutcome.Canceled:
                 Log.JobCanceled(logger, job.Id);
                 break;
+            case JobRunOutcome.Skipped:
+                // The cluster said no (another host has the run, or no slot is free): routine, not a problem.
+                telemetry.SchedulerSkips.Add(1, new KeyValuePair<string, object?>(PipelineDiagnostics.JobIdTag, job.Id));
+                Log.JobSkippedByCluster(logger, job.Id, result.ScheduledTime, result.SkipReason ?? "the cluster refused it");
+                Raise(Skipped, nameof(IJobScheduler.JobSkipped), result);
+                break;
         }
     }
 

@@ -3,8 +3,9 @@ namespace ScraperSky.Pipeline;
 /// <summary>The result of one scheduled (or manual) run of a job, as reported by the scheduler's events.</summary>
 public sealed class JobRunResult
 {
-    internal JobRunResult(string jobId, JobRunOutcome outcome, DateTimeOffset scheduledTime, DateTimeOffset startTime, TimeSpan duration, int items, Exception? exception)
+    internal JobRunResult(string jobId, JobRunOutcome outcome, DateTimeOffset scheduledTime, DateTimeOffset startTime, TimeSpan duration, int items, Exception? exception, string? skipReason = null)
     {
+        SkipReason = skipReason;
         JobId = jobId;
         Outcome = outcome;
         ScheduledTime = scheduledTime;
@@ -38,9 +39,17 @@ public sealed class JobRunResult
     /// <summary>Gets the exception of a failed run, or <see langword="null"/>.</summary>
     public Exception? Exception { get; }
 
+    /// <summary>
+    /// Gets why a skipped run did not start when the cluster decided it (another host ran the scheduled time of a
+    /// once-per-cluster job, or every slot of <see cref="StatusWorkflowScheduleOptions.MaxHostsAtOnce"/> was taken), or
+    /// <see langword="null"/> (every other run, and a run skipped because the job had its local maximum of instances running).
+    /// </summary>
+    public string? SkipReason { get; }
+
     /// <inheritdoc />
     public override string ToString() => Outcome switch
     {
+        JobRunOutcome.Skipped when SkipReason is not null => $"{JobId}: Skipped (scheduled {ScheduledTime:O}: {SkipReason})",
         JobRunOutcome.Succeeded => $"{JobId}: Succeeded, {ItemsProcessed} items in {Duration.TotalMilliseconds:0} ms",
         JobRunOutcome.Failed => $"{JobId}: Failed ({Exception?.GetType().Name}: {Exception?.Message})",
         _ => $"{JobId}: {Outcome} (scheduled {ScheduledTime:O})",

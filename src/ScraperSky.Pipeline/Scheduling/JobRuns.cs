@@ -16,12 +16,14 @@ namespace ScraperSky.Pipeline.Scheduling;
 /// says whether it released the job's instance (after the last run, or when the job faulted) and which cleanup to run.
 /// </param>
 /// <param name="logger">The scheduler's logger.</param>
+/// <param name="runGate">Asks the cluster before a run of a job that needs it; <see langword="null"/> without cluster services.</param>
 internal sealed class JobRuns(
     TimeProvider time,
     IServiceScopeFactory scopes,
     object gate,
     Func<ScheduledJob, JobRunResult, bool, JobRuns.RunEnd> ended,
-    ILogger logger)
+    ILogger logger,
+    IJobRunGate? runGate = null)
 {
     /// <summary>How long stopping waits, after the shutdown timeout aborted the runs, for them to hand their rows back.</summary>
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(5);
@@ -119,7 +121,7 @@ internal sealed class JobRuns(
         {
             for (var i = 0; i < times.Count && !_stopping.IsCancellationRequested; i++)
             {
-                var result = await ExecuteAsync(job, times[i]).ConfigureAwait(false);
+                var result = await ExecuteAsync(job, times[i], manual: completion is not null).ConfigureAwait(false);
                 var last = i == times.Count - 1 || _stopping.IsCancellationRequested;
                 var end = ended(job, result, last);
                 released = end.Released;
@@ -150,12 +152,23 @@ internal sealed class JobRuns(
         }
     }
 
-    private async Task<JobRunResult> ExecuteAsync(ScheduledJob job, DateTimeOffset scheduledTime)
+    private async Task<JobRunResult> ExecuteAsync(ScheduledJob job, DateTimeOffset scheduledTime, bool manual)
     {
         var start = time.GetUtcNow();
         var started = time.GetTimestamp();
+        JobRunPermit? permit = null;
         try
         {
+            if (runGate is not null && job.Schedule.NeedsCluster)
+            {
+                // Asking fails like the run would (the database is down): the failure policy applies, nothing is skipped silently.
+                permit = await runGate.EnterAsync(job.Id, job.Schedule, scheduledTime, manual, _abort.Token).ConfigureAwait(false);
+                if (permit.SkipReason is { } reason)
+                {
+                    return new JobRunResult(job.Id, JobRunOutcome.Skipped, scheduledTime, start, TimeSpan.Zero, 0, null, reason);
+                }
+            }
+
             var scope = scopes.CreateAsyncScope();
             await using (scope.ConfigureAwait(false))
             {
@@ -172,6 +185,13 @@ internal sealed class JobRuns(
         catch (Exception ex)
         {
             return new JobRunResult(job.Id, JobRunOutcome.Failed, scheduledTime, start, time.GetElapsedTime(started), 0, ex);
+        }
+        finally
+        {
+            if (permit is not null)
+            {
+                await permit.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

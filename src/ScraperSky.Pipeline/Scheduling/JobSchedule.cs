@@ -10,13 +10,18 @@ internal sealed record JobSchedule(
     int MaxConsecutiveFailures,
     TimeSpan FailureBackoff,
     RepeatedFailureAction OnRepeatedFailure = RepeatedFailureAction.BackOff,
-    TimeSpan? RetryDelay = null)
+    TimeSpan? RetryDelay = null,
+    bool OncePerCluster = false,
+    int? MaxHostsAtOnce = null)
 {
+    /// <summary>Whether a run needs the cluster's consent (a run key or a slot) before it starts.</summary>
+    public bool NeedsCluster => OncePerCluster || MaxHostsAtOnce is not null;
+
     public static JobSchedule From(ScheduledJobOptions o)
-        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff, o.OnRepeatedFailure, o.RetryDelay);
+        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff, o.OnRepeatedFailure, o.RetryDelay, o.OncePerCluster);
 
     public static JobSchedule From(StatusWorkflowScheduleOptions o)
-        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff);
+        => new(o.Interval, o.MaxInstances, o.MisfireGraceTime, o.Coalesce, o.StartJitter, o.MaxConsecutiveFailures, o.FailureBackoff, MaxHostsAtOnce: o.MaxHostsAtOnce);
 
     /// <summary>
     /// The delay before the next run once the job backs off: it doubles from the interval with every failure past the

@@ -21,15 +21,17 @@ internal sealed partial class JobScheduler : IJobScheduler, IDisposable
     private readonly JobRuns _runs;
     private readonly JobReporter _reporter;
     private readonly JobDispatcher _dispatcher;
+    private readonly IJobRunGate? _runGate;
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SchedulerState _state;
 
-    public JobScheduler(TimeProvider time, IServiceScopeFactory scopes, ILogger<JobScheduler> logger, PipelineTelemetry? telemetry = null)
+    public JobScheduler(TimeProvider time, IServiceScopeFactory scopes, ILogger<JobScheduler> logger, PipelineTelemetry? telemetry = null, IJobRunGate? runGate = null)
     {
         _logger = logger;
+        _runGate = runGate;
         _reporter = new JobReporter(this, logger, telemetry ?? PipelineTelemetry.Standalone());
         _clock = new JobClock(time, job => _dispatcher!.OnTick(job));
-        _runs = new JobRuns(time, scopes, _gate, (job, result, last) => _dispatcher!.RunEnded(job, result, last), logger);
+        _runs = new JobRuns(time, scopes, _gate, (job, result, last) => _dispatcher!.RunEnded(job, result, last), logger, runGate);
         _dispatcher = new JobDispatcher(_gate, () => _state == SchedulerState.Running, _clock, _runs, _reporter);
     }
 
@@ -89,6 +91,13 @@ internal sealed partial class JobScheduler : IJobScheduler, IDisposable
             if (_state is SchedulerState.Stopping or SchedulerState.Stopped)
             {
                 throw new InvalidOperationException($"Cannot add {definition.Description}: the job scheduler has stopped.");
+            }
+
+            if (definition.Schedule.NeedsCluster && _runGate is null)
+            {
+                var setting = definition.Schedule.OncePerCluster ? nameof(ScheduledJobOptions.OncePerCluster) : "Schedule:" + nameof(StatusWorkflowScheduleOptions.MaxHostsAtOnce);
+                throw new InvalidOperationException(
+                    $"Cannot add {definition.Description}: {setting} needs the cluster's schema; call services.AddPipelineCluster(connectionString) when registering the host's services.");
             }
 
             if (_jobs.TryGetValue(definition.Id, out var existing))

@@ -35,6 +35,11 @@ internal sealed class JobSchedulerHostedService(JobScheduler scheduler, IEnumera
             throw;
         }
 
+        foreach (var source in sources)
+        {
+            source.BeforeStart();
+        }
+
         scheduler.Start();
     }
 

@@ -31,6 +31,34 @@ internal static class ScheduleMath
     }
 
     /// <summary>
+    /// Where a once-per-cluster job's runs begin: on the grid anchored at the Unix epoch, which every host computes alike.
+    /// The grid point at or before <paramref name="now"/> when it is still within the misfire grace time (a host that
+    /// starts late in an interval still claims that interval's run, which another host may have taken), else the next.
+    /// </summary>
+    public static DateTimeOffset ClusterGridStart(DateTimeOffset now, TimeSpan interval, TimeSpan misfireGraceTime)
+    {
+        var floor = ClusterFireTime(now, interval);
+        return now - floor <= misfireGraceTime ? floor : floor + interval;
+    }
+
+    /// <summary>The first point of the epoch-anchored grid after <paramref name="now"/>.</summary>
+    public static DateTimeOffset NextClusterGridPoint(DateTimeOffset now, TimeSpan interval)
+        => ClusterFireTime(now, interval) + interval;
+
+    /// <summary>
+    /// The run key of a once-per-cluster job: the epoch-anchored grid point at or before the run's scheduled time (start
+    /// jitter, a retry or a back-off moves a run within its interval, not to another key), in whole microseconds as
+    /// PostgreSQL stores it.
+    /// </summary>
+    public static DateTimeOffset ClusterFireTime(DateTimeOffset scheduled, TimeSpan interval)
+    {
+        var sinceEpoch = scheduled.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var steps = sinceEpoch / interval.Ticks - (sinceEpoch < 0 && sinceEpoch % interval.Ticks != 0 ? 1 : 0);
+        var ticks = DateTimeOffset.UnixEpoch.UtcTicks + steps * interval.Ticks;
+        return new DateTimeOffset(ticks - ticks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+    }
+
+    /// <summary>
     /// Works out a tick of the job's timer at <paramref name="now"/>, when its run due at <paramref name="due"/> (the grid
     /// point <paramref name="nominal"/> plus jitter) has come: further grid points that also fell due (the process
     /// stalled, or the clock jumped), which of them run and which are missed (older than the misfire grace time, at most

@@ -50,5 +50,10 @@ internal static class ScheduleRules
         {
             yield return (nameof(s.RetryDelay), "must be null, or more than zero and at most one day", retry);
         }
+
+        if (s.MaxHostsAtOnce is { } hosts && hosts < 1)
+        {
+            yield return (nameof(s.MaxHostsAtOnce), "must be null (no limit) or at least 1", hosts);
+        }
     }
 }

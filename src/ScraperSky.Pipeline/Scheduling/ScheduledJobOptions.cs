@@ -72,4 +72,16 @@ public sealed class ScheduledJobOptions
     /// <summary>Gets or sets the longest delay between runs while the job backs off.</summary>
     /// <value>Default <see cref="DefaultFailureBackoff"/>; more than zero, at most one day.</value>
     public TimeSpan FailureBackoff { get; set; } = DefaultFailureBackoff;
+
+    /// <summary>
+    /// Gets or sets whether the job runs once per scheduled time across every host that shares the cluster's database
+    /// (purging old rows, sending a daily report), rather than once on each host. The job's runs then sit on a grid
+    /// anchored at the Unix epoch, so that all hosts agree on the times; before a run, the host claims the pair (job
+    /// id, scheduled time) in the cluster's schema, and the hosts that find it taken record the run as
+    /// <see cref="JobRunOutcome.Skipped"/> with a <see cref="JobRunResult.SkipReason"/>. A manual run
+    /// (<see cref="IJobScheduler.RunNowAsync"/>) always runs. Needs <c>services.AddPipelineCluster(…)</c>; without it the
+    /// host does not start.
+    /// </summary>
+    /// <value>Default <see langword="false"/>: every host runs the job.</value>
+    public bool OncePerCluster { get; set; }
 }

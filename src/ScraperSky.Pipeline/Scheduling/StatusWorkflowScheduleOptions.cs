@@ -60,4 +60,15 @@ public sealed class StatusWorkflowScheduleOptions
     /// <summary>Gets or sets the longest delay between runs while the workflow backs off (the delay doubles from <see cref="Interval"/>).</summary>
     /// <value>Default <see cref="DefaultFailureBackoff"/> (5 minutes); more than zero, at most one day.</value>
     public TimeSpan FailureBackoff { get; set; } = DefaultFailureBackoff;
+
+    /// <summary>
+    /// Gets or sets how many hosts may run the workflow at once across the cluster (a third-party API that allows few
+    /// callers, a table that suffers under many claimers). Before a run the host takes one of this many slots in the
+    /// cluster's schema, renews it while the run lasts and gives it back after; a slot whose host stopped renewing (a
+    /// crash) is free again once it expires. A host that finds no free slot records the run as
+    /// <see cref="JobRunOutcome.Skipped"/> with a <see cref="JobRunResult.SkipReason"/>. Needs
+    /// <c>services.AddPipelineCluster(…)</c>; without it the host does not start.
+    /// </summary>
+    /// <value>Default <see langword="null"/>: no limit (no slot is taken). At least 1 when set.</value>
+    public int? MaxHostsAtOnce { get; set; }
 }

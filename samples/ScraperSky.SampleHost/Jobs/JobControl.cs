@@ -117,6 +117,7 @@ public sealed class JobControl(IPipelineCatalog catalog, IJobScheduler scheduler
             job?.NextRunTime,
             workflow.Enabled,
             workflow.Interval,
+            workflow.Cron,
             settings.Batch.Size,
             workflow.Mode,
             settings.Parallelism,

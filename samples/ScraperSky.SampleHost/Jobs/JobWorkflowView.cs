@@ -8,6 +8,7 @@ namespace ScraperSky.SampleHost.Jobs;
 /// </summary>
 /// <param name="Name">The workflow's name; its settings are in the configuration section <c>ScraperSky:Workflows:&lt;Name&gt;</c>.</param>
 /// <param name="JobId">Its job id on the library's scheduler.</param>
+/// <param name="Cron">The cron expression that schedules it instead of <paramref name="Interval"/>, or <see langword="null"/>.</param>
 public sealed record JobWorkflowView(
     string Name,
     string JobId,
@@ -18,6 +19,7 @@ public sealed record JobWorkflowView(
     DateTimeOffset? NextRun,
     bool Enabled,
     TimeSpan Interval,
+    string? Cron,
     int BatchSize,
     ClaimMode Mode,
     int Parallelism,

@@ -56,6 +56,7 @@ public sealed class JobEndpointsTests(JobEndpointsTests.Host host) : IClassFixtu
         var imports = Job(jobs, "process_sitemap_imports").GetProperty("workflows")[0];
         imports.GetProperty("batchSize").GetInt32().Should().Be(25, "the workflow's configuration section overrides the sample's code defaults");
         imports.GetProperty("interval").GetString().Should().Be("00:00:02");
+        imports.GetProperty("cron").ValueKind.Should().Be(JsonValueKind.Null, "the sample schedules by interval");
         imports.GetProperty("mode").GetString().Should().Be("Lease", "the sample's code default, which no setting here overrides");
         imports.GetProperty("parallelism").GetInt32().Should().Be(4);
         imports.GetProperty("wakeUp").GetBoolean().Should().BeTrue();

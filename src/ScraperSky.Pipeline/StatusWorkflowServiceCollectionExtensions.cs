@@ -116,10 +116,12 @@ public static class StatusWorkflowServiceCollectionExtensions
     internal static IServiceCollection AddPipelineCatalog(this IServiceCollection services)
     {
         services.AddOptions();
+        services.TryAddSingleton<WorkflowJobs>();
         services.TryAddSingleton<IPipelineCatalog>(static sp => new ScraperSky.Pipeline.Operations.PipelineCatalog(
             sp.GetServices<StatusWorkflowRegistration>(),
             sp.GetServices<WorkflowSettingsLocation>(),
             sp.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>(),
+            sp.GetRequiredService<WorkflowJobs>(),
             sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IConfiguration>(),

@@ -14,7 +14,7 @@ internal sealed class ClusterRunGate(ClusterStore store, ClusterHostIdentity hos
     {
         if (schedule.OncePerCluster && !manual)
         {
-            var fireTime = ScheduleMath.ClusterFireTime(scheduledTime, schedule.Interval);
+            var fireTime = ScheduleGrid.For(schedule).RunKey(scheduledTime);
             var holder = await store.ClaimRunKeyAsync(jobId, fireTime, host.HostId, cancellationToken).ConfigureAwait(false);
             if (!string.Equals(holder, host.HostId, StringComparison.Ordinal))
             {

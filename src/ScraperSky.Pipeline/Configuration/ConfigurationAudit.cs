@@ -7,7 +7,7 @@ namespace ScraperSky.Pipeline.Configuration;
 /// a workflow's section that names no setting, a section under <c>ScraperSky:Workflows</c> that names no workflow, a
 /// <c>*_SCHEDULER_*</c> variable of a workflow's prefix with an unknown setting, and one with a known setting whose
 /// prefix matches no workflow. A warning, not a failure: a variable may belong to another program, which is also why
-/// a variable whose prefix and setting are both unknown (<c>CRON_SCHEDULER_TIMEZONE</c>) is not reported.
+/// a variable whose prefix and setting are both unknown (<c>CRON_SCHEDULER_LOCALE</c>) is not reported.
 /// </summary>
 internal static class ConfigurationAudit
 {

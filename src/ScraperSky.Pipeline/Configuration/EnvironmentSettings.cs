@@ -25,6 +25,8 @@ internal static class EnvironmentSettings
         Int("BATCH_SIZE", "Batch:Size"),
         Seconds("INTERVAL_SECONDS", "Schedule:Interval"),
         Minutes("INTERVAL_MINUTES", "Schedule:Interval"),
+        Text("CRON", "Schedule:Cron"),
+        Text("TIMEZONE", "Schedule:TimeZone"),
         Int("MAX_BATCHES_PER_RUN", "Batch:MaxPerRun"),
         Int("MAX_INSTANCES", "Schedule:MaxInstances"),
         Seconds("MISFIRE_GRACE_SECONDS", "Schedule:MisfireGraceTime"),

@@ -15,7 +15,8 @@ internal sealed class StatusWorkflowOptionsSetup : IPostConfigureOptions<StatusW
 
     public StatusWorkflowOptionsSetup(IEnumerable<WorkflowSettingsLocation> workflows, IConfiguration? configuration = null)
     {
-        _workflows = workflows.ToDictionary(w => w.Workflow, StringComparer.Ordinal);
+        // A group named like a workflow (an error the validator reports) must not stop binding: the workflow's location wins.
+        _workflows = workflows.OrderBy(w => w.IsGroup).DistinctBy(w => w.Workflow, StringComparer.Ordinal).ToDictionary(w => w.Workflow, StringComparer.Ordinal);
         _configuration = configuration;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using ScraperSky.Pipeline.Scheduling;
@@ -8,24 +9,34 @@ namespace ScraperSky.Pipeline.Configuration;
 /// Validates every workflow's named <see cref="StatusWorkflowOptions"/>; messages name the workflow and the setting, and
 /// for a value from configuration or the environment, the key or variable and the value as written there.
 /// </summary>
-internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWorkflowOptions>
+internal sealed partial class StatusWorkflowOptionsValidator : IValidateOptions<StatusWorkflowOptions>
 {
     private readonly Dictionary<string, Definition.StatusWorkflowRegistration> _workflows;
     private readonly Dictionary<string, WorkflowSettingsLocation> _locations;
+    private readonly GroupSettingsRules _groups;
     private readonly IConfiguration? _configuration;
 
     public StatusWorkflowOptionsValidator(
         IEnumerable<Definition.StatusWorkflowRegistration> registrations,
         IEnumerable<WorkflowSettingsLocation> locations,
+        IEnumerable<Definition.StatusWorkflowGroupRegistration> groups,
         IConfiguration? configuration = null)
     {
         _workflows = registrations.ToDictionary(r => r.Name, StringComparer.Ordinal);
-        _locations = locations.ToDictionary(l => l.Workflow, StringComparer.Ordinal);
+
+        // A group named like a workflow has two locations under one name: the group's rules report it.
+        _locations = locations.Where(l => !l.IsGroup).ToDictionary(l => l.Workflow, StringComparer.Ordinal);
+        _groups = new GroupSettingsRules(groups, locations.Where(l => l.IsGroup), _workflows.Keys, configuration);
         _configuration = configuration;
     }
 
     public ValidateOptionsResult Validate(string? name, StatusWorkflowOptions options)
     {
+        if (name is not null && _groups.Validate(name, options) is { } groupFailures)
+        {
+            return groupFailures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(groupFailures);
+        }
+
         if (name is null || !_workflows.TryGetValue(name, out var registration))
         {
             return ValidateOptionsResult.Skip;
@@ -40,11 +51,13 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
             failures.AddRange(settings.Problems().Select(problem => $"Status workflow '{name}': {problem}"));
         }
 
+        failures.AddRange(_groups.MemberProblems(name, options, settings));
+
         void Check(bool valid, string setting, object? value, string rule)
         {
             if (!valid)
             {
-                failures.Add(Message(name, settings?.SourceOf(SettingCatalog.Find(setting)!, options), setting, value, rule));
+                failures.Add(Message($"Status workflow '{name}'", settings?.SourceOf(SettingCatalog.Find(setting)!, options), setting, value, rule));
             }
         }
 
@@ -53,10 +66,9 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
         var retry = options.Retry;
         Check(batch.Size is >= 1 and <= StatusWorkflowBatchOptions.MaxSize, "Batch:Size", batch.Size, $"must be between 1 and {StatusWorkflowBatchOptions.MaxSize}");
         Check(batch.MaxPerRun >= 1, "Batch:MaxPerRun", batch.MaxPerRun, "must be at least 1");
-        Check(options.Schedule.JobId is null || !string.IsNullOrWhiteSpace(options.Schedule.JobId), "Schedule:JobId", options.Schedule.JobId, "must not be empty or white space when set");
-        foreach (var (setting, rule, value) in ScheduleRules.Check(JobSchedule.From(options.Schedule)))
+        foreach (var (setting, value, rule) in ScheduleProblems(options.Schedule, path => settings?.SourceOf(SettingCatalog.Find(path)!, options)))
         {
-            Check(false, "Schedule:" + setting, value, rule.Replace("than Interval", "than Schedule:Interval", StringComparison.Ordinal));
+            Check(false, setting, value, rule);
         }
 
         if (options.Mode == ClaimMode.Lease && registration.Lease is null)
@@ -87,8 +99,37 @@ internal sealed class StatusWorkflowOptionsValidator : IValidateOptions<StatusWo
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static string Message(string workflow, SettingSource? source, string setting, object? value, string rule)
+    /// <summary>The schedule settings a rule may name, to be given their configuration paths.</summary>
+    private static Regex ScheduleSettingNames => ScheduleSettingNamesRegex();
+
+    [GeneratedRegex(@"\b(Interval|Cron|TimeZone)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex ScheduleSettingNamesRegex();
+
+    /// <summary>The problems of a workflow's (or a group's) schedule settings: (configuration path, value, rule).</summary>
+    /// <param name="schedule">The schedule settings.</param>
+    /// <param name="sourceOf">Where a setting (by path) came from, to say where an Interval set beside Cron was set.</param>
+    internal static IEnumerable<(string Setting, object? Value, string Rule)> ScheduleProblems(StatusWorkflowScheduleOptions schedule, Func<string, SettingSource?> sourceOf)
+    {
+        if (schedule.JobId is not null && string.IsNullOrWhiteSpace(schedule.JobId))
+        {
+            yield return ("Schedule:JobId", schedule.JobId, "must not be empty or white space when set");
+        }
+
+        foreach (var (setting, rule, value) in ScheduleRules.Check(JobSchedule.From(schedule)))
+        {
+            var text = ScheduleSettingNames.Replace(rule, "Schedule:$1");
+            if (rule == ScheduleRules.BothSetRule)
+            {
+                text += $" (Schedule:Interval is set by {sourceOf("Schedule:Interval")?.ToString() ?? "code"})";
+            }
+
+            yield return ("Schedule:" + setting, value, text);
+        }
+    }
+
+    /// <summary>A validation message: <paramref name="subject"/> (<c>Status workflow 'x'</c>), the setting, and the key or variable behind a configured value.</summary>
+    internal static string Message(string subject, SettingSource? source, string setting, object? value, string rule)
         => source is { Origin: SettingOrigin.Configuration or SettingOrigin.Environment }
-            ? $"Status workflow '{workflow}': {source.Key}={source.RawValue} is invalid: {setting} {rule}."
-            : $"Status workflow '{workflow}': {setting} {rule} (was {value}).";
+            ? $"{subject}: {source.Key}={source.RawValue} is invalid: {setting} {rule}."
+            : $"{subject}: {setting} {rule} (was {value}).";
 }

@@ -15,6 +15,9 @@ internal sealed record WorkflowSettingsLocation(string Workflow, string SectionP
     /// <summary>The section given to <c>AddStatusWorkflow</c>, read instead of <see cref="SectionPath"/> in the host's configuration.</summary>
     public IConfigurationSection? Section { get; init; }
 
+    /// <summary>Whether these are the settings of a workflow group (<c>AddStatusWorkflowGroup</c>; <see cref="Workflow"/> is the group's id).</summary>
+    public bool IsGroup { get; init; }
+
     /// <summary>The section the workflow's environment variables are loaded into: <c>ScraperSky:Environment:{Prefix}</c>.</summary>
     public string EnvironmentSectionPath => WorkflowEnvironment.SectionPath + ":" + Prefix;
 

@@ -13,8 +13,8 @@ internal static partial class Log
     [LoggerMessage(2000, LogLevel.Information, "Job scheduler started with {JobCount} jobs.")]
     public static partial void SchedulerStarted(ILogger logger, int jobCount);
 
-    [LoggerMessage(2001, LogLevel.Information, "Job '{JobId}' ({Description}) scheduled every {Interval}, at most {MaxInstances} at once; next run {NextRun:O}.")]
-    public static partial void JobScheduled(ILogger logger, string jobId, string description, TimeSpan interval, DateTimeOffset nextRun, int maxInstances);
+    [LoggerMessage(2001, LogLevel.Information, "Job '{JobId}' ({Description}) scheduled {Schedule}, at most {MaxInstances} at once; next run {NextRun:O}.")]
+    public static partial void JobScheduled(ILogger logger, string jobId, string description, string schedule, DateTimeOffset nextRun, int maxInstances);
 
     [LoggerMessage(2002, LogLevel.Error, "Job '{JobId}' ({Description}) failed.")]
     public static partial void JobFailed(ILogger logger, Exception exception, string jobId, string description);
@@ -79,8 +79,8 @@ internal static partial class Log
 
     // Lifecycle (3xxx): scheduled services and the once-only hooks of jobs. 3001-3004 and 3008 are retired (a service's
     // updates, pauses and recoveries are its job's: 2002, 2005-2008, 2015, 2016).
-    [LoggerMessage(3000, LogLevel.Information, "Scheduled service '{JobId}' configured; it updates every {Interval}.")]
-    public static partial void ServiceConfigured(ILogger logger, string jobId, TimeSpan interval);
+    [LoggerMessage(3000, LogLevel.Information, "Scheduled service '{JobId}' configured; it updates {Schedule}.")]
+    public static partial void ServiceConfigured(ILogger logger, string jobId, string schedule);
 
     [LoggerMessage(3005, LogLevel.Information, "Job '{JobId}' ({Description}) cleaned up.")]
     public static partial void JobCleanedUp(ILogger logger, string jobId, string description);
@@ -91,8 +91,8 @@ internal static partial class Log
     [LoggerMessage(3007, LogLevel.Error, "Scheduled service '{JobId}': configuration failed; the host does not start.")]
     public static partial void ServiceConfigureFailed(ILogger logger, Exception exception, string jobId);
 
-    [LoggerMessage(1000, LogLevel.Information, "Status workflow '{Workflow}' started: table {Table}, status column {StatusColumn} stored as {StatusStorage}, batch size {BatchSize}, interval {Interval}.")]
-    public static partial void WorkflowStarted(ILogger logger, string workflow, string table, string statusColumn, string statusStorage, int batchSize, TimeSpan interval);
+    [LoggerMessage(1000, LogLevel.Information, "Status workflow '{Workflow}' started: table {Table}, status column {StatusColumn} stored as {StatusStorage}, batch size {BatchSize}, scheduled {Schedule}.")]
+    public static partial void WorkflowStarted(ILogger logger, string workflow, string table, string statusColumn, string statusStorage, int batchSize, string schedule);
 
     [LoggerMessage(1001, LogLevel.Information, "Status workflow '{Workflow}' run finished: {Claimed} claimed, {Completed} completed, {Failed} failed in {Batches} batches, {ElapsedMs} ms.")]
     public static partial void RunFinished(ILogger logger, string workflow, int claimed, int completed, int failed, int batches, double elapsedMs);
@@ -104,6 +104,9 @@ internal static partial class Log
     public static partial void ItemFailed(ILogger logger, Exception exception, string workflow, object? key, string reason);
 
 
+
+    [LoggerMessage(1030, LogLevel.Information, "Status workflow group '{Group}' started as job '{JobId}': members {Members}, run in this order, scheduled {Schedule}.")]
+    public static partial void WorkflowGroupStarted(ILogger logger, string group, string jobId, string members, string schedule);
 
     [LoggerMessage(1006, LogLevel.Information, "Status workflow '{Workflow}' is disabled; it will not claim.")]
     public static partial void WorkflowDisabled(ILogger logger, string workflow);

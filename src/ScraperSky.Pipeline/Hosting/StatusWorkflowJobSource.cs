@@ -13,7 +13,8 @@ using ScraperSky.Pipeline.WakeUp;
 namespace ScraperSky.Pipeline.Hosting;
 
 /// <summary>
-/// Turns every registered status workflow into a job on the shared scheduler. Before any job is scheduled it resolves
+/// Turns every registered status workflow into a job on the shared scheduler (the members of a workflow group into
+/// one job of the group's, <see cref="WorkflowGroupRun"/>; <see cref="WorkflowJobs"/> says which). Before any job is scheduled it resolves
 /// every workflow from the EF Core model and checks the enabled ones against the database (a misconfigured workflow
 /// stops start-up; an unreachable database defers the check to the first run), warns about environment variables and
 /// configuration keys no workflow reads, and logs each workflow's effective settings and where each came from.
@@ -26,6 +27,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
     private readonly IConfiguration? _configuration;
     private readonly JobScheduler _scheduler;
     private readonly WakeSignals _wakeSignals;
+    private readonly WorkflowJobs _jobs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -35,6 +37,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
         IEnumerable<WorkflowSettingsLocation> locations,
         JobScheduler scheduler,
         WakeSignals wakeSignals,
+        WorkflowJobs jobs,
         TimeProvider time,
         ILogger<StatusWorkflowJobSource> logger,
         IConfiguration? configuration = null)
@@ -42,6 +45,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
         _time = time;
         _scheduler = scheduler;
         _wakeSignals = wakeSignals;
+        _jobs = jobs;
         _workflows = workflows.ToList();
         _options = options;
         _locations = locations.ToList();
@@ -72,33 +76,55 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
         AuditEnvironment();
 
         var jobs = new List<JobDefinition>();
+        var members = _jobs.Groups.ToDictionary(g => g.Id, _ => new List<WorkflowGroupRun.GroupMember>(), StringComparer.Ordinal);
         foreach (var workflow in _workflows)
         {
             var options = _options.Get(workflow.Name);
             LogSettings(workflow.Name, options);
-            if (!options.Enabled)
+            var group = _jobs.GroupOf(workflow.Name);
+            if (!options.Enabled || (group is not null && !_options.Get(group.Id).Enabled))
             {
                 Log.WorkflowDisabled(_logger, workflow.Name);
                 continue;
             }
 
             var definition = workflow.Definition;
-            Log.WorkflowStarted(_logger, workflow.Name, definition.TableDisplayName, definition.StatusColumn, definition.StatusStorage, options.Batch.Size, options.Schedule.Interval);
-            var jobId = JobIdOf(workflow.Name, options);
+            var jobId = _jobs.JobIdOf(workflow.Name);
+            var schedule = JobSchedule.From(_jobs.ScheduleOf(workflow.Name));
+            Log.WorkflowStarted(_logger, workflow.Name, definition.TableDisplayName, definition.StatusColumn, definition.StatusStorage, options.Batch.Size, schedule.Describe());
             if (options.WakeUp.Enabled)
             {
+                // A member's wake-up wakes its group's job.
                 _wakeSignals.For(workflow.Name).Connect(() => _scheduler.Wake(jobId, WakeSignal.MinimumSpacing));
             }
 
             var due = new DueRetries();
-            jobs.Add(new JobDefinition(jobId, JobSchedule.From(options.Schedule), context => RunAsync(workflow, jobId, due, context), $"status workflow '{workflow.Name}'"));
+            if (group is null)
+            {
+                jobs.Add(new JobDefinition(jobId, schedule, context => RunAsync(workflow, jobId, due, context), $"status workflow '{workflow.Name}'"));
+            }
+            else
+            {
+                members[group.Id].Add(new WorkflowGroupRun.GroupMember(workflow.Name, context => RunAsync(workflow, jobId, due, context)));
+            }
+
             if (options.Mode == ClaimMode.Lease && workflow.Rescuer is { } rescuer)
             {
-                // The rescuer is a maintenance job of its own: its period follows the lease, not the workflow's interval,
-                // and it is visible (and can be paused or run now) like any job.
-                var schedule = JobSchedule.From(options.Schedule) with { Interval = LeaseRescuer.Period(options), MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero, MaxHostsAtOnce = null };
-                jobs.Add(new JobDefinition(LeaseRescuer.JobId(jobId), schedule, context => RescueAsync(workflow, rescuer, jobId, context), $"lease rescuer of status workflow '{workflow.Name}'"));
+                // The rescuer is a maintenance job of its own, per workflow even in a group: its period follows the lease,
+                // not the workflow's schedule, and it is visible (and can be paused or run now) like any job.
+                var rescue = schedule with { Interval = LeaseRescuer.Period(options), Cron = null, TimeZone = null, MaxInstances = 1, Coalesce = true, StartJitter = TimeSpan.Zero, MaxHostsAtOnce = null };
+                var rescueId = LeaseRescuer.JobId(group is null ? jobId : workflow.Name);
+                jobs.Add(new JobDefinition(rescueId, rescue, context => RescueAsync(workflow, rescuer, jobId, context), $"lease rescuer of status workflow '{workflow.Name}'"));
             }
+        }
+
+        foreach (var group in _jobs.Groups.Where(g => members[g.Id].Count > 0))
+        {
+            var jobId = _jobs.JobIdOf(group);
+            var schedule = JobSchedule.From(_options.Get(group.Id).Schedule);
+            var run = new WorkflowGroupRun(group, members[group.Id]);
+            Log.WorkflowGroupStarted(_logger, group.Id, jobId, string.Join(", ", run.Members.Select(m => m.Workflow)), schedule.Describe());
+            jobs.Add(new JobDefinition(jobId, schedule, run.RunAsync, group.Description));
         }
 
         return jobs;
@@ -123,6 +149,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
         var options = _options.Get(workflow.Name);
         var started = Stopwatch.GetTimestamp();
         var result = await workflow.RunAsync(options, jobId, context.StoppingToken, context.CancellationToken).ConfigureAwait(false);
+        context.ReportItems(workflow.Name, result.Claimed);
         if (result.Claimed == 0)
         {
             Log.RunFoundNothing(_logger, workflow.Name);
@@ -184,10 +211,7 @@ internal sealed class StatusWorkflowJobSource : IScheduledJobSource
             return;
         }
 
-        var settings = string.Join(", ", EffectiveSettings.Of(options, JobIdOf(workflow, options), location, _configuration).Select(s => $"{s.Path}={s.Value} ({s.Source})"));
+        var settings = string.Join(", ", EffectiveSettings.Of(options, _jobs.JobIdOf(workflow), location, _configuration).Select(s => $"{s.Path}={s.Value} ({s.Source})"));
         Log.WorkflowSettings(_logger, workflow, location.Prefix, settings);
     }
-
-    /// <summary>The id of the scheduler job that runs a workflow: the one place that decides it.</summary>
-    internal static string JobIdOf(string workflow, StatusWorkflowOptions options) => options.Schedule.JobId ?? workflow;
 }

@@ -43,7 +43,7 @@ internal sealed class ScheduledServiceJobSource(
                 throw;
             }
 
-            Log.ServiceConfigured(logger, registration.JobId, registration.Schedule.Interval);
+            Log.ServiceConfigured(logger, registration.JobId, registration.Schedule.Describe());
         }
 
         return jobs;

@@ -49,7 +49,8 @@ internal sealed class CatalogWorkflow
     {
         var d = Definition;
         var options = Options;
-        var jobId = StatusWorkflowJobSource.JobIdOf(Name, options);
+        var jobId = _catalog.Jobs.JobIdOf(Name);
+        var schedule = _catalog.Jobs.ScheduleOf(Name);
         var mapping = d.StatusProperty.GetRelationalTypeMapping();
         var values = Registration.Values;
         var settings = _location is null
@@ -72,7 +73,8 @@ internal sealed class CatalogWorkflow
             EntityType = Registration.EntityType,
             Mode = options.Mode,
             Enabled = options.Enabled,
-            Interval = options.Schedule.Interval,
+            Interval = schedule.Interval,
+            Cron = _catalog.Jobs.CronOf(Name),
             HasErrorColumn = d.ErrorColumn is not null,
             HasUpdatedAt = d.UpdatedAtColumn is not null,
             Settings = settings,

@@ -29,21 +29,26 @@ internal sealed class PipelineCatalog : IPipelineCatalog
         IEnumerable<StatusWorkflowRegistration> registrations,
         IEnumerable<WorkflowSettingsLocation> locations,
         IOptionsMonitor<StatusWorkflowOptions> options,
+        Hosting.WorkflowJobs jobs,
         IServiceScopeFactory scopes,
         TimeProvider time,
         IConfiguration? configuration = null,
         SqlClock? sqlClock = null)
     {
         Options = options;
+        Jobs = jobs;
         Scopes = scopes;
         Time = time;
         Configuration = configuration;
         Session = new CatalogSession(scopes, new WorkflowClock(time, sqlClock));
-        var byName = locations.GroupBy(l => l.Workflow, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var byName = locations.Where(l => !l.IsGroup).GroupBy(l => l.Workflow, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _workflows = registrations.Select(r => new CatalogWorkflow(this, r, byName.GetValueOrDefault(r.Name))).ToList();
     }
 
     public IOptionsMonitor<StatusWorkflowOptions> Options { get; }
+
+    /// <summary>Gets which job runs each workflow, and on which schedule (a group member's is its group's).</summary>
+    public Hosting.WorkflowJobs Jobs { get; }
 
     public IServiceScopeFactory Scopes { get; }
 

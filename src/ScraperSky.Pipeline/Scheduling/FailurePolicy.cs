@@ -26,10 +26,8 @@ internal static class FailurePolicy
                     return new Transition { Recovered = failures, NextRun = job.NextRun };
                 }
 
-                // Back to the normal interval, counted from now; a once-per-cluster job back on the grid the hosts share.
-                job.NextNominal = job.Schedule.OncePerCluster
-                    ? ScheduleMath.NextClusterGridPoint(now, job.Schedule.Interval)
-                    : now + job.Schedule.Interval;
+                // Back to the normal schedule, counted from now.
+                job.NextNominal = job.Grid.Recovered(now);
                 job.NextRun = job.NextNominal + jitter();
                 return new Transition { Recovered = failures, NextRun = job.NextRun, Rearm = true };
 
@@ -88,9 +86,9 @@ internal static class FailurePolicy
             return new Transition { RetryDelay = retry, NextRun = at, Rearm = true };
         }
 
-        var delay = s.BackoffDelay(job.ConsecutiveFailures);
-        job.NextNominal = now + delay;
+        job.NextNominal = job.Grid.BackOff(s, job.ConsecutiveFailures, now);
         job.NextRun = job.NextNominal;
+        var delay = job.NextRun - now;
         return new Transition { BackoffDelay = delay, NextRun = job.NextRun, Rearm = true };
     }
 

@@ -2,7 +2,7 @@ namespace ScraperSky.Pipeline.Scheduling;
 
 /// <summary>
 /// The jobs' timers: one one-shot timer per job from the <see cref="TimeProvider"/>, armed for the job's next run or
-/// wake-up, and the placement of runs on the job's interval grid (start, resume) with start jitter. Every method is
+/// wake-up, and the placement of runs on the job's grid (<see cref="ScheduleGrid"/>: interval or cron) (start, resume) with start jitter. Every method is
 /// called under the scheduler's lock; a timer calls <c>onTick</c> outside it.
 /// </summary>
 internal sealed class JobClock(TimeProvider time, Action<ScheduledJob> onTick)
@@ -20,14 +20,12 @@ internal sealed class JobClock(TimeProvider time, Action<ScheduledJob> onTick)
         => job.Timer = time.CreateTimer(static s => ((Tick)s!).Run(), new Tick(onTick, job), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
     /// <summary>
-    /// Puts the job's first run at <paramref name="now"/> (plus jitter) and arms it unless paused; a once-per-cluster
-    /// job's at its point of the grid every host shares (<see cref="ScheduleMath.ClusterGridStart"/>).
+    /// Puts the job's first run at <paramref name="now"/> (cron: its next occurrence; a once-per-cluster interval job: its
+    /// point of the grid every host shares, <see cref="ScheduleMath.ClusterGridStart"/>), plus jitter, and arms it unless paused.
     /// </summary>
     public DateTimeOffset Begin(ScheduledJob job, DateTimeOffset now)
     {
-        job.NextNominal = job.Schedule.OncePerCluster
-            ? ScheduleMath.ClusterGridStart(now, job.Schedule.Interval, job.Schedule.MisfireGraceTime)
-            : now;
+        job.NextNominal = job.Grid.First(now);
         job.NextRun = job.NextNominal + Jitter(job.Schedule);
         if (!job.Paused)
         {
@@ -40,7 +38,7 @@ internal sealed class JobClock(TimeProvider time, Action<ScheduledJob> onTick)
     /// <summary>Puts a resumed job's next run on the next point of its own grid (plus jitter), so runs stay where they were.</summary>
     public DateTimeOffset Continue(ScheduledJob job, DateTimeOffset now)
     {
-        job.NextNominal = ScheduleMath.NextGridPoint(job.NextNominal, now, job.Schedule.Interval);
+        job.NextNominal = job.Grid.Resume(job.NextNominal, now);
         job.NextRun = job.NextNominal + Jitter(job.Schedule);
         return job.NextRun;
     }

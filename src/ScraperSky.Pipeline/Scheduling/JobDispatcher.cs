@@ -50,7 +50,7 @@ internal sealed class JobDispatcher(object gate, Func<bool> isRunning, JobClock 
             }
 
             job.WakeRun = null;
-            var plan = ScheduleMath.Plan(job.Schedule, job.NextRun, job.NextNominal, now, MaxMissedEventsPerTick);
+            var plan = ScheduleMath.Plan(job.Schedule, job.Grid, job.NextRun, job.NextNominal, now, MaxMissedEventsPerTick);
             clock.Advance(job, plan.NextNominal);
             missed.AddRange(plan.Missed.Select(at => JobRuns.NotStarted(job, JobRunOutcome.Missed, at, now)));
             missedCount = plan.MissedCount;

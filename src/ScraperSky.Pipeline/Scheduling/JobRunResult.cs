@@ -3,9 +3,12 @@ namespace ScraperSky.Pipeline;
 /// <summary>The result of one scheduled (or manual) run of a job, as reported by the scheduler's events.</summary>
 public sealed class JobRunResult
 {
-    internal JobRunResult(string jobId, JobRunOutcome outcome, DateTimeOffset scheduledTime, DateTimeOffset startTime, TimeSpan duration, int items, Exception? exception, string? skipReason = null)
+    private static readonly IReadOnlyDictionary<string, int> NoWorkflows = new Dictionary<string, int>(StringComparer.Ordinal);
+
+    internal JobRunResult(string jobId, JobRunOutcome outcome, DateTimeOffset scheduledTime, DateTimeOffset startTime, TimeSpan duration, int items, Exception? exception, string? skipReason = null, IReadOnlyDictionary<string, int>? itemsByWorkflow = null)
     {
         SkipReason = skipReason;
+        ItemsByWorkflow = itemsByWorkflow ?? NoWorkflows;
         JobId = jobId;
         Outcome = outcome;
         ScheduledTime = scheduledTime;
@@ -35,6 +38,13 @@ public sealed class JobRunResult
     /// workflow the rows it claimed (whatever their outcome).
     /// </summary>
     public int ItemsProcessed { get; }
+
+    /// <summary>
+    /// Gets the items of the run per status workflow, keyed by workflow name: one entry for a status workflow's job, one
+    /// per member that ran for a workflow group's job (<c>AddStatusWorkflowGroup</c>; in a failed group run, the members
+    /// that finished), empty for other jobs.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ItemsByWorkflow { get; }
 
     /// <summary>Gets the exception of a failed run, or <see langword="null"/>.</summary>
     public Exception? Exception { get; }

@@ -156,6 +156,7 @@ internal sealed class JobRuns(
     {
         var start = time.GetUtcNow();
         var started = time.GetTimestamp();
+        ScheduledJobContext? context = null;
         JobRunPermit? permit = null;
         try
         {
@@ -172,9 +173,9 @@ internal sealed class JobRuns(
             var scope = scopes.CreateAsyncScope();
             await using (scope.ConfigureAwait(false))
             {
-                var context = new ScheduledJobContext(job.Id, scheduledTime, scope.ServiceProvider, _stopping.Token, _abort.Token);
+                context = new ScheduledJobContext(job.Id, scheduledTime, scope.ServiceProvider, _stopping.Token, _abort.Token);
                 var items = await job.Definition.Execute(context).ConfigureAwait(false);
-                return new JobRunResult(job.Id, JobRunOutcome.Succeeded, scheduledTime, start, time.GetElapsedTime(started), items, null);
+                return new JobRunResult(job.Id, JobRunOutcome.Succeeded, scheduledTime, start, time.GetElapsedTime(started), items, null, itemsByWorkflow: context.ItemsByWorkflow);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -184,7 +185,9 @@ internal sealed class JobRuns(
         }
         catch (Exception ex)
         {
-            return new JobRunResult(job.Id, JobRunOutcome.Failed, scheduledTime, start, time.GetElapsedTime(started), 0, ex);
+            // A group's members that finished before another failed still report their items.
+            var finished = context?.ItemsByWorkflow;
+            return new JobRunResult(job.Id, JobRunOutcome.Failed, scheduledTime, start, time.GetElapsedTime(started), finished?.Values.Sum() ?? 0, ex, itemsByWorkflow: finished);
         }
         finally
         {

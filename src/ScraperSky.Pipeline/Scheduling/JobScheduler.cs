@@ -80,7 +80,7 @@ internal sealed partial class JobScheduler : IJobScheduler, IDisposable
     /// <summary>Test signal: completes when every run in progress now has ended (its result recorded).</summary>
     internal Task WhenIdle() => _runs.WhenIdle();
 
-    /// <summary>Adds a job; when the scheduler is running its first run is due at once (plus jitter).</summary>
+    /// <summary>Adds a job; when the scheduler is running its first run is due at once (cron: at its next occurrence), plus jitter.</summary>
     /// <exception cref="InvalidOperationException">The id is taken, or the scheduler has stopped.</exception>
     public void Add(JobDefinition definition)
     {
@@ -118,11 +118,11 @@ internal sealed partial class JobScheduler : IJobScheduler, IDisposable
 
         if (firstRun is { } next)
         {
-            Log.JobScheduled(_logger, job.Id, definition.Description, job.Schedule.Interval, next, job.Schedule.MaxInstances);
+            Log.JobScheduled(_logger, job.Id, definition.Description, job.Schedule.Describe(), next, job.Schedule.MaxInstances);
         }
     }
 
-    /// <summary>Starts the clock: every job added so far is due at once (plus jitter).</summary>
+    /// <summary>Starts the clock: every job added so far is due at once (cron: at its next occurrence), plus jitter.</summary>
     public void Start()
     {
         List<(ScheduledJob Job, DateTimeOffset Next)> started;
@@ -141,7 +141,7 @@ internal sealed partial class JobScheduler : IJobScheduler, IDisposable
         Log.SchedulerStarted(_logger, started.Count);
         foreach (var (job, next) in started)
         {
-            Log.JobScheduled(_logger, job.Id, job.Definition.Description, job.Schedule.Interval, next, job.Schedule.MaxInstances);
+            Log.JobScheduled(_logger, job.Id, job.Definition.Description, job.Schedule.Describe(), next, job.Schedule.MaxInstances);
         }
     }
 

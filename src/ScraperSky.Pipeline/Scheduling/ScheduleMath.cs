@@ -1,8 +1,8 @@
 namespace ScraperSky.Pipeline.Scheduling;
 
 /// <summary>
-/// The arithmetic of a job's interval grid, free of state and clocks: start jitter, the grid point a resumed job
-/// continues at, and which runs of a tick are due, missed or coalesced.
+/// The arithmetic of a job's schedule, free of state and clocks: start jitter, the interval grid point a resumed job
+/// continues at, and which runs of a tick are due, missed or coalesced (on an interval grid or cron occurrences).
 /// </summary>
 internal static class ScheduleMath
 {
@@ -15,7 +15,7 @@ internal static class ScheduleMath
             : TimeSpan.FromTicks((long)(schedule.StartJitter.Ticks * Math.Clamp(fraction(), 0d, 1d)));
 
     /// <summary>
-    /// The first point of the grid through <paramref name="nominal"/> that is not before <paramref name="now"/>: where a
+    /// The first point of the interval grid through <paramref name="nominal"/> that is not before <paramref name="now"/>: where a
     /// resumed job continues, like APScheduler's resume, so that its runs stay where they were.
     /// </summary>
     public static DateTimeOffset NextGridPoint(DateTimeOffset nominal, DateTimeOffset now, TimeSpan interval)
@@ -64,18 +64,17 @@ internal static class ScheduleMath
     /// stalled, or the clock jumped), which of them run and which are missed (older than the misfire grace time, at most
     /// <paramref name="maxMissedListed"/> listed), coalesced into one when the job coalesces.
     /// </summary>
-    public static TickPlan Plan(JobSchedule s, DateTimeOffset due, DateTimeOffset nominal, DateTimeOffset now, int maxMissedListed)
+    public static TickPlan Plan(JobSchedule s, ScheduleGrid grid, DateTimeOffset due, DateTimeOffset nominal, DateTimeOffset now, int maxMissedListed)
     {
-        var extra = now - nominal >= s.Interval ? (now - nominal).Ticks / s.Interval.Ticks : 0;
-        DateTimeOffset At(long k) => k == 0 ? due : nominal + TimeSpan.FromTicks(s.Interval.Ticks * k);
-
         var runs = new List<DateTimeOffset>();
         var missed = new List<DateTimeOffset>();
         var missedCount = 0L;
+        DateTimeOffset last;
         if (s.Coalesce)
         {
             // All the due runs become one: the latest, unless even that one is too late.
-            var latest = At(extra);
+            last = grid.Latest(nominal, now);
+            var latest = last == nominal ? due : last;
             if (now - latest > s.MisfireGraceTime)
             {
                 missed.Add(latest);
@@ -88,9 +87,11 @@ internal static class ScheduleMath
         }
         else
         {
-            for (var k = 0L; k <= extra; k++)
+            last = nominal;
+            foreach (var point in grid.Through(nominal, now))
             {
-                var at = At(k);
+                last = point;
+                var at = point == nominal ? due : point;
                 if (now - at <= s.MisfireGraceTime)
                 {
                     runs.Add(at);
@@ -105,7 +106,7 @@ internal static class ScheduleMath
             }
         }
 
-        return new TickPlan(runs, missed, missedCount, nominal + TimeSpan.FromTicks(s.Interval.Ticks * (extra + 1)));
+        return new TickPlan(runs, missed, missedCount, grid.After(last));
     }
 
     /// <summary>What a tick does.</summary>

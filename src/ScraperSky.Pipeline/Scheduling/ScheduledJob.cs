@@ -9,6 +9,9 @@ internal sealed class ScheduledJob(JobDefinition definition)
 
     public JobSchedule Schedule => Definition.Schedule;
 
+    /// <summary>The points the job's scheduled runs belong to: its interval grid or its cron occurrences.</summary>
+    public ScheduleGrid Grid { get; } = ScheduleGrid.For(definition.Schedule);
+
     /// <summary>The timer that wakes the scheduler for this job; one-shot, re-armed after every tick.</summary>
     public ITimer? Timer { get; set; }
 
@@ -72,6 +75,10 @@ internal sealed class ScheduledJob(JobDefinition definition)
             : Running > 0 ? ScheduledJobState.Running
             : ScheduledJobState.Scheduled;
         DateTimeOffset? next = schedulerRunning && Schedulable ? NextRun : null;
-        return new ScheduledJobInfo(Id, state, Schedule.Interval, Schedule.MaxInstances, Running, ConsecutiveFailures, next, LastResult);
+        return new ScheduledJobInfo(Id, state, Schedule.Interval, Schedule.MaxInstances, Running, ConsecutiveFailures, next, LastResult)
+        {
+            Cron = Schedule.Cron,
+            TimeZone = Schedule.Cron is null ? null : Grid is CronGrid cron ? cron.Zone.Id : null,
+        };
     }
 }

@@ -30,6 +30,12 @@ public sealed class ScheduledJobContext
     /// <summary>Gets the token signalled when work in flight must end now (the host's shutdown timeout has passed).</summary>
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>Items per status workflow that a workflow's or group's run reports, for <see cref="JobRunResult.ItemsByWorkflow"/>; null until one is reported.</summary>
+    internal Dictionary<string, int>? ItemsByWorkflow { get; private set; }
+
+    /// <summary>Records the items of one workflow in this run.</summary>
+    internal void ReportItems(string workflow, int items) => (ItemsByWorkflow ??= new(StringComparer.Ordinal))[workflow] = items;
+
     /// <summary>
     /// Makes a context for a unit test of a scheduled job, the way the scheduler would for one run, without a host or
     /// scheduler: <c>await job.ExecuteAsync(ScheduledJobContext.ForTest(services))</c>. The scheduler makes its own

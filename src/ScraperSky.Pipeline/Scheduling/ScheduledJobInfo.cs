@@ -21,8 +21,14 @@ public sealed class ScheduledJobInfo
     /// <summary>Gets what the job is doing.</summary>
     public ScheduledJobState State { get; }
 
-    /// <summary>Gets the time between two scheduled runs.</summary>
+    /// <summary>Gets the time between two scheduled runs; unused when <see cref="Cron"/> is set.</summary>
     public TimeSpan Interval { get; }
+
+    /// <summary>Gets the cron expression that schedules the job instead of <see cref="Interval"/>, or <see langword="null"/>.</summary>
+    public string? Cron { get; internal init; }
+
+    /// <summary>Gets the id of the time zone <see cref="Cron"/> is read in (<c>UTC</c> unless set), or <see langword="null"/> without cron.</summary>
+    public string? TimeZone { get; internal init; }
 
     /// <summary>Gets how many runs of the job may be in progress at once.</summary>
     public int MaxInstances { get; }

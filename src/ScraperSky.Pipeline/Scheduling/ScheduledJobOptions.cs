@@ -7,6 +7,8 @@ namespace ScraperSky.Pipeline;
 /// </summary>
 public sealed class ScheduledJobOptions
 {
+    private TimeSpan _interval = DefaultInterval;
+
     /// <summary>The default interval: 1 minute.</summary>
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromMinutes(1);
 
@@ -26,8 +28,42 @@ public sealed class ScheduledJobOptions
     public const int DefaultMaxConsecutiveFailures = 3;
 
     /// <summary>Gets or sets the time between the scheduled starts of two runs; the first run is due when the scheduler starts.</summary>
-    /// <value>Default <see cref="DefaultInterval"/>; more than zero, at most one day.</value>
-    public TimeSpan Interval { get; set; } = DefaultInterval;
+    /// <value>Default <see cref="DefaultInterval"/>; more than zero, at most one day; not together with <see cref="Cron"/>.</value>
+    public TimeSpan Interval
+    {
+        get => _interval;
+        set
+        {
+            // The configuration binder writes back every value it visits: only a change counts as setting it.
+            IntervalSet |= value != _interval;
+            _interval = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets a cron expression that schedules the job instead of <see cref="Interval"/>: five fields (minute hour
+    /// day-of-month month day-of-week, such as <c>0 3 * * *</c>), six with seconds first (<c>*/30 * * * * *</c>), or a
+    /// macro such as <c>@daily</c>. The first run is the next occurrence after the scheduler starts, not at once; the
+    /// misfire, coalesce, instance, jitter and failure rules apply as with an interval.
+    /// </summary>
+    /// <value>
+    /// Default <see langword="null"/>: the job runs every <see cref="Interval"/>. With a cron expression,
+    /// <see cref="Interval"/> must keep its default (changing both is an error); an expression that does not parse, or
+    /// never occurs again, is rejected.
+    /// </value>
+    public string? Cron { get; set; }
+
+    /// <summary>
+    /// Gets or sets the time zone <see cref="Cron"/> is read in, as an IANA id (<c>Europe/Berlin</c>) or a Windows id
+    /// (<c>W. Europe Standard Time</c>). Daylight saving time: a run whose time falls in a spring-forward gap runs at the
+    /// end of the gap; a fall-back overlap runs a fixed time once (the first time it occurs) and an expression that
+    /// repeats within the hour in both.
+    /// </summary>
+    /// <value>Default <see langword="null"/>: UTC. Only with <see cref="Cron"/>; an id this machine does not know is rejected.</value>
+    public string? TimeZone { get; set; }
+
+    /// <summary>Gets whether <see cref="Interval"/> was changed from its default (in code, configuration or the environment): an error together with <see cref="Cron"/>.</summary>
+    internal bool IntervalSet { get; private set; }
 
     /// <summary>Gets or sets how many runs of the job may be in progress at once; a run due beyond that is skipped and reported.</summary>
     /// <value>Default <see cref="DefaultMaxInstances"/>; at least 1.</value>

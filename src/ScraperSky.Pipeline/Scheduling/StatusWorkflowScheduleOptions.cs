@@ -6,6 +6,8 @@ namespace ScraperSky.Pipeline;
 /// </summary>
 public sealed class StatusWorkflowScheduleOptions
 {
+    private TimeSpan _interval = DefaultInterval;
+
     /// <summary>
     /// The default <see cref="Interval"/>: 5 seconds. With wake-up on (the default) the interval is the safety poll that
     /// finds rows no notification announced (a writer without the trigger, a dropped listener connection); one poll of
@@ -27,8 +29,42 @@ public sealed class StatusWorkflowScheduleOptions
     public const int DefaultMaxConsecutiveFailures = ScheduledJobOptions.DefaultMaxConsecutiveFailures;
 
     /// <summary>Gets or sets the time between two runs of the workflow's loop.</summary>
-    /// <value>Default <see cref="DefaultInterval"/> (5 seconds); more than zero, at most one day.</value>
-    public TimeSpan Interval { get; set; } = DefaultInterval;
+    /// <value>Default <see cref="DefaultInterval"/> (5 seconds); more than zero, at most one day; not together with <see cref="Cron"/>.</value>
+    public TimeSpan Interval
+    {
+        get => _interval;
+        set
+        {
+            // The configuration binder writes back every value it visits: only a change counts as setting it.
+            IntervalSet |= value != _interval;
+            _interval = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets a cron expression that schedules the job instead of <see cref="Interval"/>: five fields (minute hour
+    /// day-of-month month day-of-week, such as <c>0 3 * * *</c>), six with seconds first (<c>*/30 * * * * *</c>), or a
+    /// macro such as <c>@daily</c>. The first run is the next occurrence after the scheduler starts, not at once; the
+    /// misfire, coalesce, instance, jitter and failure rules apply as with an interval.
+    /// </summary>
+    /// <value>
+    /// Default <see langword="null"/>: the job runs every <see cref="Interval"/>. With a cron expression,
+    /// <see cref="Interval"/> must keep its default (changing both is an error); an expression that does not parse, or
+    /// never occurs again, is rejected.
+    /// </value>
+    public string? Cron { get; set; }
+
+    /// <summary>
+    /// Gets or sets the time zone <see cref="Cron"/> is read in, as an IANA id (<c>Europe/Berlin</c>) or a Windows id
+    /// (<c>W. Europe Standard Time</c>). Daylight saving time: a run whose time falls in a spring-forward gap runs at the
+    /// end of the gap; a fall-back overlap runs a fixed time once (the first time it occurs) and an expression that
+    /// repeats within the hour in both.
+    /// </summary>
+    /// <value>Default <see langword="null"/>: UTC. Only with <see cref="Cron"/>; an id this machine does not know is rejected.</value>
+    public string? TimeZone { get; set; }
+
+    /// <summary>Gets whether <see cref="Interval"/> was changed from its default (in code, configuration or the environment): an error together with <see cref="Cron"/>.</summary>
+    internal bool IntervalSet { get; private set; }
 
     /// <summary>Gets or sets the workflow's job id on the shared scheduler, such as <c>process_pending_domains</c>.</summary>
     /// <value>Default <see langword="null"/>: the workflow's name. Not empty or white space when set; unique among the host's jobs.</value>

@@ -43,7 +43,7 @@ public sealed class ConfigurationAuditTests
                     ["DOMAIN_SCHEDULER_BATCH_SIZE"] = "1",
                     ["SITEMAP_IMPORT_SCHEDULER_INTERVAL_MINUTES"] = "1",
                     ["PATH"] = "/bin",
-                    ["CRON_SCHEDULER_TIMEZONE"] = "UTC",
+                    ["CRON_SCHEDULER_LOCALE"] = "UTC",
                     ["_SCHEDULER_BATCH_SIZE"] = "1",
                 },
                 config: new() { ["ScraperSky:Workflows:domains:Schedule:Interval"] = "00:00:30", ["ScraperSky:Other:Key"] = "x" })

@@ -85,6 +85,9 @@ public static class ScraperSkyWorkflows
             .EnvironmentPrefix("DOMAIN_SITEMAP_SUBMISSION")
             .Configure(defaults);
 
+        // process_pending_jobs: two workflows on the seeds' one prefix. A workflow group (AddStatusWorkflowGroup) would
+        // make them one job, but a group reads its schedule from its own id's variables (PROCESS_PENDING_JOBS_SCHEDULER_*)
+        // and refuses a member's schedule variables, so the seeds' SITEMAP_SCHEDULER_INTERVAL_SECONDS would stop start-up.
         services.AddStatusWorkflow<PlaceStaging, GcpApiDeepScanStatus?>(PendingJobsJob)
             .UseDbContext<ScraperSkyDb>()
             .Status(p => p.DeepScanStatus, GcpApiDeepScanStatus.Queued, GcpApiDeepScanStatus.Processing, GcpApiDeepScanStatus.Completed, GcpApiDeepScanStatus.Error)

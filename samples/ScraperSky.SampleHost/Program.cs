@@ -40,6 +40,7 @@ Console.WriteLine(drained ? $"Drained in {TimeProvider.System.GetElapsedTime(sta
     : stopping.IsCancellationRequested ? "Stopping before the queues drained."
     : $"Not drained after {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0} s.");
 await SummaryPrinter.PrintAsync(app.Services, Console.Out);
+Console.WriteLine($"Dashboard on {app.DashboardAddress()} (loopback only).");
 
 if (options.ExitWhenDrained)
 {

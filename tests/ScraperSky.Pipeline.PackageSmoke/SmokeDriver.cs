@@ -2,7 +2,10 @@
 // only. It checks each package's metadata, then runs the package README's hello workflow (built by run.sh from the
 // README's code blocks) against a throwaway PostgreSQL and exits 0 only when every queued row ends Completed.
 //
-// Arguments: <package folder> <schema.sql> <queue.sql> <hello.dll>
+// Then it starts the dashboard package README's app on a free loopback port and exits 0 only when its pages, script and
+// styles are served from inside the route group.
+//
+// Arguments: <package folder> <schema.sql> <queue.sql> <hello.dll> <dashboard.dll>
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Reflection.Metadata;
@@ -11,13 +14,13 @@ using System.Xml.Linq;
 using Npgsql;
 using ScraperSky.Pipeline.Testing;
 
-if (args.Length != 4)
+if (args.Length != 5)
 {
-    Console.Error.WriteLine("usage: SmokeDriver <package folder> <schema.sql> <queue.sql> <hello.dll>");
+    Console.Error.WriteLine("usage: SmokeDriver <package folder> <schema.sql> <queue.sql> <hello.dll> <dashboard.dll>");
     return 2;
 }
 
-var (feed, schemaSql, queueSql, helloDll) = (args[0], args[1], args[2], args[3]);
+var (feed, schemaSql, queueSql, helloDll, dashboardDll) = (args[0], args[1], args[2], args[3], args[4]);
 var problems = new List<string>();
 var packages = Directory.GetFiles(feed, "*.nupkg");
 if (packages.Length == 0)
@@ -89,7 +92,14 @@ if (!passed)
 }
 
 Console.WriteLine($"package smoke: {counts.Completed} of {counts.Rows} rows Completed ({counts.Titled} with their title); the hello host exited with {exitCode} on SIGTERM");
-return passed ? 0 : 1;
+if (!passed)
+{
+    return 1;
+}
+
+var dashboard = await DashboardSmoke.RunAsync(dashboardDll, StopAsync);
+Console.WriteLine($"package smoke: {dashboard}");
+return dashboard.StartsWith("the dashboard app served", StringComparison.Ordinal) ? 0 : 1;
 
 static async Task<(long Rows, long Completed, long Titled)> CountAsync(string connectionString)
 {
@@ -218,5 +228,72 @@ internal static class PackageChecks
         }
 
         return null;
+    }
+}
+
+/// <summary>The dashboard package's README app on a free loopback port: its overview, jobs page, styles and script.</summary>
+internal static class DashboardSmoke
+{
+    public static async Task<string> RunAsync(string dll, Func<Process, Task, Task<int>> stop)
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var address = $"http://127.0.0.1:{port}";
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", address]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var app = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Exited += (_, _) => exited.TrySetResult();
+        app.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
+        app.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
+        app.Start();
+        app.BeginOutputReadLine();
+        app.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(10) };
+        var problems = new List<string>();
+        string? overview = null;
+
+        // A smoke test waits for an outside process to listen: a bounded poll, not a timing assertion.
+        var ceiling = Stopwatch.StartNew();
+        while (overview is null && ceiling.Elapsed < TimeSpan.FromMinutes(1) && !app.HasExited)
+        {
+            try
+            {
+                overview = await http.GetStringAsync("/pipeline/");
+            }
+            catch (HttpRequestException)
+            {
+                await Task.WhenAny(exited.Task, Task.Delay(TimeSpan.FromMilliseconds(200)));
+            }
+        }
+
+        if (overview is null || !overview.Contains("<title>Overview", StringComparison.Ordinal) || !overview.Contains("data-job=\"nightly-report\"", StringComparison.Ordinal))
+        {
+            problems.Add("GET /pipeline/ did not answer the overview with the README's job");
+        }
+        else
+        {
+            foreach (var (path, expected) in new[] { ("/pipeline/jobs", "data-job=\"nightly-report\""), ("/pipeline/dashboard.css", "prefers-color-scheme"), ("/pipeline/dashboard.js", "EventSource") })
+            {
+                using var response = await http.GetAsync(path);
+                var body = await response.Content.ReadAsStringAsync();
+                if (!response.IsSuccessStatusCode || !body.Contains(expected, StringComparison.Ordinal))
+                {
+                    problems.Add($"GET {path} answered {(int)response.StatusCode} without '{expected}'");
+                }
+            }
+        }
+
+        var exitCode = await stop(app, exited.Task);
+        if (problems.Count == 0 && exitCode == 0)
+        {
+            return $"the dashboard app served /pipeline/, /pipeline/jobs, its styles and its script on {address} and exited with 0 on SIGTERM";
+        }
+
+        return $"the dashboard app failed: {string.Join("; ", problems)} (exit code {exitCode}); its output:{Environment.NewLine}{string.Join(Environment.NewLine, output)}";
     }
 }

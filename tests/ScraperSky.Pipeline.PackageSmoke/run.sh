@@ -3,7 +3,7 @@
 # builds a fresh consumer outside the repository against those packages only: the package README's hello workflow,
 # taken verbatim from its marked code blocks, and a driver that checks each package's licence, README, repository and
 # SourceLink information and symbols, runs the hello host on a throwaway PostgreSQL and exits 0 only when the README's
-# queued rows end Completed.
+# queued rows end Completed and the dashboard package's README app (built the same way) serves the dashboard's pages.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$repo/tests/ScraperSky.Pipeline.PackageSmoke"
@@ -26,16 +26,16 @@ version_of() { # the version of a packed package, from its file name
 pinned() { # a version pinned in Directory.Packages.props
   sed -n "s/.*PackageVersion Include=\"$1\" Version=\"\([^\"]*\)\".*/\1/p" "$repo/Directory.Packages.props"
 }
-block() { # the code block that follows '<!-- package-smoke: NAME -->' in the package README
+block() { # the code block that follows '<!-- package-smoke: NAME -->' in a package README (default: the library's)
   awk -v marker="<!-- package-smoke: $1 -->" '
     $0 == marker { found = 1; next }
     found && /^```/ { if (inside) exit; inside = 1; next }
-    inside { print }' "$repo/src/ScraperSky.Pipeline/README.md"
+    inside { print }' "${2:-$repo/src/ScraperSky.Pipeline/README.md}"
 }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/hello" "$work/driver"
+mkdir -p "$work/hello" "$work/driver" "$work/dashboard"
 
 # The feed by path, next to the machine's own sources; a packages folder of its own, so nothing cached elsewhere
 # stands in for what was just packed.
@@ -78,6 +78,27 @@ for file in hello/Program.cs schema.sql queue.sql; do
   fi
 done
 
+# The dashboard package's README app: a web app that mounts the dashboard (loopback only), built against the packages.
+cat > "$work/dashboard/dashboard.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk.Web">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <Nullable>enable</Nullable>
+    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+    <WarningsNotAsErrors>NU1603</WarningsNotAsErrors>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="ScraperSky.Pipeline.Dashboard" Version="$(version_of ScraperSky.Pipeline.Dashboard)" />
+  </ItemGroup>
+</Project>
+XML
+block Program.cs "$repo/src/ScraperSky.Pipeline.Dashboard/README.md" > "$work/dashboard/Program.cs"
+if [ ! -s "$work/dashboard/Program.cs" ]; then
+  echo "package smoke: the dashboard README has no '<!-- package-smoke: Program.cs -->' code block" >&2
+  exit 1
+fi
+
 cat > "$work/driver/driver.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup>
@@ -96,5 +117,6 @@ cp "$here/SmokeDriver.cs" "$work/driver/"
 
 echo "package smoke: building the README's hello workflow against the packages"
 dotnet build "$work/hello" -c Release -nologo -v quiet -o "$work/hello/out"
+dotnet build "$work/dashboard" -c Release -nologo -v quiet -o "$work/dashboard/out"
 dotnet build "$work/driver" -c Release -nologo -v quiet -o "$work/driver/out"
-dotnet "$work/driver/out/driver.dll" "$feed" "$work/schema.sql" "$work/queue.sql" "$work/hello/out/hello.dll"
+dotnet "$work/driver/out/driver.dll" "$feed" "$work/schema.sql" "$work/queue.sql" "$work/hello/out/hello.dll" "$work/dashboard/out/dashboard.dll"

@@ -22,6 +22,9 @@ public static class SampleApp
     /// </summary>
     public const string WakeUpConnectionKey = "SCRAPERSKY_PG_WAKEUP_CONNECTION";
 
+    /// <summary>Where the operator's dashboard is mapped (loopback requests only).</summary>
+    public const string DashboardPath = "/pipeline";
+
     /// <summary>The API's address when none is configured and the host keeps serving.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -103,6 +106,9 @@ public static class SampleApp
             services.ConfigureAll<StatusWorkflowOptions>(o => o.WakeUp.ConnectionString ??= wakeUpConnection);
         }
 
+        // The operator's dashboard at /pipeline: mapped without a policy, so loopback requests only (and a loopback
+        // caller may act: re-queue, cancel, pause, run now). A deployment puts .RequireAuthorization("…") on it.
+        services.AddPipelineDashboard(o => o.Title = "ScraperSky");
         services.Configure<DevToolsOptions>(configuration.GetSection(DevToolsOptions.Section));
         services.AddSampleHealthChecks();
         services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -129,6 +135,7 @@ public static class SampleApp
         app.MapRowEndpoints();
         app.MapJobEndpoints();
         app.MapHealthEndpoint();
+        app.MapPipelineDashboard(DashboardPath);
         return app;
     }
 
@@ -139,6 +146,9 @@ public static class SampleApp
         StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}",
         var code => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code),
     };
+
+    /// <summary>The dashboard's address, once started.</summary>
+    public static Uri DashboardAddress(this WebApplication app) => new(app.ApiAddress(), DashboardPath + "/");
 
     /// <summary>The address the API listens on, once started.</summary>
     public static Uri ApiAddress(this WebApplication app)

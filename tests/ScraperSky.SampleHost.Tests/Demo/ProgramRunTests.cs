@@ -35,6 +35,7 @@ public sealed partial class ProgramRunTests
         lines.Where(l => l.StartsWith("summary ", StringComparison.Ordinal)).Select(l => SummaryLine().Match(l).Groups[1].Value).Should().Equal(
             ["process_pending_domains", "process_pending_domain_sitemap_submissions", "process_pending_jobs", "process_sitemap_imports"],
             "every summary line has the exact shape, one per job, drained: " + output);
+        lines.Should().ContainMatch("Dashboard on http://127.0.0.1:*/pipeline/ (loopback only).", "the demo's summary says where its dashboard is");
 
         // Both halves of process_pending_jobs read the seeds' one SITEMAP prefix.
         Settings(lines, "process_pending_jobs", "SITEMAP").Should().Contain("Batch:Size=7 (environment SITEMAP_SCHEDULER_BATCH_SIZE)");

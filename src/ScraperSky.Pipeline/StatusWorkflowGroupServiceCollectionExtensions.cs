@@ -31,6 +31,40 @@ public static class StatusWorkflowGroupServiceCollectionExtensions
     /// </exception>
     /// <exception cref="InvalidOperationException">A group with that id is registered, or a member is in another group already.</exception>
     public static IServiceCollection AddStatusWorkflowGroup(this IServiceCollection services, string groupId, IEnumerable<string> members, Action<StatusWorkflowScheduleOptions> configureSchedule)
+        => services.AddGroup(groupId, members, environmentPrefix: null, configureSchedule);
+
+    /// <summary>
+    /// Runs several status workflows as one job, reading the group's <c>{PREFIX}_SCHEDULER_*</c> variables with
+    /// <paramref name="environmentPrefix"/> instead of the group id's: see
+    /// <see cref="AddStatusWorkflowGroup(IServiceCollection, string, IEnumerable{string}, Action{StatusWorkflowScheduleOptions})"/>.
+    /// The members may share the prefix (ScraperSky's <c>process_pending_jobs</c> reads <c>SITEMAP_SCHEDULER_*</c> for
+    /// both of its halves): then the prefix's schedule variables (<c>INTERVAL_SECONDS</c>, <c>CRON</c>, …) and
+    /// <c>ENABLED</c> set the group, and its other variables (<c>BATCH_SIZE</c>, <c>LEASE_SECONDS</c>, …) set each member
+    /// that shares it.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="groupId">The group's id: its job id (unless its <c>Schedule:JobId</c> is set) and the name of its settings; not a workflow's name.</param>
+    /// <param name="members">The member workflows' names, in run order.</param>
+    /// <param name="environmentPrefix">The prefix of the group's variables: letters, digits and underscores, not starting with a digit.</param>
+    /// <param name="configureSchedule">Sets the group's schedule in code; configuration and environment variables still win.</param>
+    /// <returns>The service collection.</returns>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="groupId"/> is empty or has no letter or digit, <paramref name="environmentPrefix"/> is not a valid
+    /// prefix, <paramref name="members"/> is empty, or names a workflow twice.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">A group with that id is registered, or a member is in another group already.</exception>
+    public static IServiceCollection AddStatusWorkflowGroup(this IServiceCollection services, string groupId, IEnumerable<string> members, string environmentPrefix, Action<StatusWorkflowScheduleOptions> configureSchedule)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(environmentPrefix);
+        if (!WorkflowEnvironment.IsValidPrefix(environmentPrefix))
+        {
+            throw new ArgumentException($"Status workflow group '{groupId}': environment prefix '{environmentPrefix}' must be letters, digits and underscores, not starting with a digit.", nameof(environmentPrefix));
+        }
+
+        return services.AddGroup(groupId, members, environmentPrefix.ToUpperInvariant(), configureSchedule);
+    }
+
+    private static IServiceCollection AddGroup(this IServiceCollection services, string groupId, IEnumerable<string> members, string? environmentPrefix, Action<StatusWorkflowScheduleOptions> configureSchedule)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
@@ -47,7 +81,7 @@ public static class StatusWorkflowGroupServiceCollectionExtensions
             throw new ArgumentException($"Status workflow group '{groupId}' names member '{twice.Key}' twice.", nameof(members));
         }
 
-        var prefix = WorkflowEnvironment.PrefixFromName(groupId)
+        var prefix = environmentPrefix ?? WorkflowEnvironment.PrefixFromName(groupId)
             ?? throw new ArgumentException($"Status workflow group '{groupId}': the id needs a letter or digit, for its environment prefix.", nameof(groupId));
         var groups = services.Select(d => d.ImplementationInstance).OfType<StatusWorkflowGroupRegistration>().ToList();
         if (groups.Any(g => g.Id == groupId))

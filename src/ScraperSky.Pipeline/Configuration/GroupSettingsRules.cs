@@ -62,9 +62,12 @@ internal sealed class GroupSettingsRules
         if (settings is not null)
         {
             failures.AddRange(settings.Problems().Select(problem => $"{subject}: {problem}"));
+            // Variables of a prefix the group shares with a member are the member's, except the schedule and Enabled.
+            var shared = location is not null && group.Members.Any(m => PrefixOf(m) == location.Prefix);
             foreach (var setting in SettingCatalog.All.Where(s => !IsGroupSetting(s)))
             {
-                if (settings.SourceOf(setting, options) is { Origin: SettingOrigin.Configuration or SettingOrigin.Environment } source)
+                if (settings.SourceOf(setting, options) is { Origin: SettingOrigin.Configuration or SettingOrigin.Environment } source
+                    && !(shared && source.Origin == SettingOrigin.Environment))
                 {
                     failures.Add($"{subject}: {source.Key} sets {setting.Path}, which each member workflow has for itself; a group has only Enabled and Schedule settings. Set it on the member.");
                 }
@@ -96,11 +99,22 @@ internal sealed class GroupSettingsRules
                 continue;
             }
 
+            // A schedule variable of the prefix the member shares with its group is the group's.
+            if (source.Origin == SettingOrigin.Environment && prefix is not null && PrefixOf(workflow) == prefix)
+            {
+                continue;
+            }
+
             var by = source.Origin == SettingOrigin.Code ? "code" : source.Key;
             yield return $"Status workflow '{workflow}': {setting.Path} is set (by {by}), but the workflow runs in group '{group}', whose schedule it shares. "
                 + $"Set the group's instead (ScraperSky:Workflows:{group}:{setting.Path}, {WorkflowEnvironment.Variable(prefix ?? group, "…")}, or AddStatusWorkflowGroup's configureSchedule).";
         }
     }
+
+    /// <summary>Gets the environment prefix of every workflow (not group), by name.</summary>
+    public IReadOnlyDictionary<string, string> WorkflowPrefixes { get; init; } = new Dictionary<string, string>();
+
+    private string? PrefixOf(string workflow) => WorkflowPrefixes.TryGetValue(workflow, out var prefix) ? prefix : null;
 
     private static bool IsGroupSetting(WorkflowSetting setting)
         => setting.Path.StartsWith("Schedule:", StringComparison.Ordinal) || setting.Path == nameof(StatusWorkflowOptions.Enabled);

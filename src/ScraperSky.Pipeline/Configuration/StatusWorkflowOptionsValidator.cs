@@ -26,7 +26,10 @@ internal sealed partial class StatusWorkflowOptionsValidator : IValidateOptions<
 
         // A group named like a workflow has two locations under one name: the group's rules report it.
         _locations = locations.Where(l => !l.IsGroup).ToDictionary(l => l.Workflow, StringComparer.Ordinal);
-        _groups = new GroupSettingsRules(groups, locations.Where(l => l.IsGroup), _workflows.Keys, configuration);
+        _groups = new GroupSettingsRules(groups, locations.Where(l => l.IsGroup), _workflows.Keys, configuration)
+        {
+            WorkflowPrefixes = _locations.ToDictionary(l => l.Key, l => l.Value.Prefix, StringComparer.Ordinal),
+        };
         _configuration = configuration;
     }
 

@@ -136,6 +136,27 @@ public sealed class StatusWorkflowGroupTests(SchemaFixture db) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Start_PrefixSharedByGroupAndMembers_ScheduleVariablesSetTheGroupOthersTheMembers()
+    {
+        // ScraperSky's process_pending_jobs: one prefix, SITEMAP, for the job and both of its halves.
+        var env = new Dictionary<string, string>
+        {
+            ["SITEMAP_SCHEDULER_INTERVAL_SECONDS"] = "120",
+            ["SITEMAP_SCHEDULER_BATCH_SIZE"] = "7",
+        };
+        using var host = BuildHost(new FakeTimeProvider(), configure: c => c.AddStatusWorkflowEnvironmentVariables(env), sharedPrefix: "SITEMAP");
+
+        await host.StartAsync();
+        var job = host.Services.GetRequiredService<IJobScheduler>().GetJob(Group)!;
+        var options = host.Services.GetRequiredService<IOptionsMonitor<StatusWorkflowOptions>>();
+        await host.StopAsync();
+
+        job.Interval.Should().Be(TimeSpan.FromSeconds(120));
+        options.Get(Sitemaps).Batch.Size.Should().Be(7);
+        options.Get(DeepScans).Batch.Size.Should().Be(7);
+    }
+
+    [Fact]
     public async Task Start_GroupCronInEnvironmentAndIntervalInCode_FailsNamingBoth()
     {
         var env = new Dictionary<string, string> { ["PROCESS_PENDING_JOBS_SCHEDULER_CRON"] = "0 3 * * *" };
@@ -255,7 +276,8 @@ public sealed class StatusWorkflowGroupTests(SchemaFixture db) : IClassFixture<S
         string[]? members = null,
         Action<IConfigurationBuilder>? configure = null,
         Action<IServiceCollection>? configureHost = null,
-        Action<StatusWorkflowScheduleOptions>? schedule = null)
+        Action<StatusWorkflowScheduleOptions>? schedule = null,
+        string? sharedPrefix = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -265,13 +287,23 @@ public sealed class StatusWorkflowGroupTests(SchemaFixture db) : IClassFixture<S
         builder.Services.AddSingleton<LeaseScript>();
         builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
         builder.Services.AddDbContext<LeaseWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
-        builder.Services.AddStatusWorkflowGroup(groupId, members ?? [Sitemaps, DeepScans], schedule ?? (o => o.Interval = Hour));
+        if (sharedPrefix is null)
+        {
+            builder.Services.AddStatusWorkflowGroup(groupId, members ?? [Sitemaps, DeepScans], schedule ?? (o => o.Interval = Hour));
+        }
+        else
+        {
+            builder.Services.AddStatusWorkflowGroup(groupId, members ?? [Sitemaps, DeepScans], sharedPrefix, schedule ?? (o => o.Interval = Hour));
+        }
+
         builder.Services.AddStatusWorkflow<WorkItem, JobStatus>(Sitemaps)
+            .EnvironmentPrefix(sharedPrefix ?? "SITEMAP_JOBS")
             .UseDbContext<EnumWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)
             .UseProcessor<ScriptedProcessor>();
         builder.Services.AddStatusWorkflow<LeaseItem, JobStatus>(DeepScans)
+            .EnvironmentPrefix(sharedPrefix ?? "DEEP_SCANS")
             .UseDbContext<LeaseWorkDb>()
             .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
             .ErrorText(x => x.Error)

@@ -43,7 +43,7 @@ public sealed class CurationService(ScraperSkyDb db, IStatusWorkflowQueues queue
             db.PlacesStaging,
             p => p.Id,
             (rows, now) => rows.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, status).SetProperty(p => p.UpdatedAt, now), cancellationToken),
-            status == SitemapCurationStatus.Selected ? queues.Get<PlaceStaging>(ScraperSkyWorkflows.PendingJobsJob) : null,
+            status == SitemapCurationStatus.Selected ? queues.Get<PlaceStaging>(ScraperSkyWorkflows.DeepScanWorkflow) : null,
             cancellationToken);
 
     private async Task<CurationResult> CurateAsync<TEntity>(

@@ -7,7 +7,7 @@ namespace ScraperSky.SampleHost.Jobs;
 /// <summary>
 /// The job list, the manual trigger and the per-job counts, over the library's catalog (<see cref="IPipelineCatalog"/>:
 /// every workflow, its table, settings and counts) and its scheduler (<see cref="IJobScheduler"/>: state and runs). The
-/// seeds' <c>process_pending_jobs</c> is two workflows; <see cref="ScraperSkyWorkflows.SeedJobOf"/> puts both under it.
+/// seeds' <c>process_pending_jobs</c> is a workflow group of two: the catalog gives both the group's job id.
 /// </summary>
 public sealed class JobControl(IPipelineCatalog catalog, IJobScheduler scheduler, IOptionsMonitor<StatusWorkflowOptions> options)
 {
@@ -19,7 +19,7 @@ public sealed class JobControl(IPipelineCatalog catalog, IJobScheduler scheduler
         var workflows = new List<(string SeedJob, JobWorkflowView View)>();
         foreach (var workflow in catalog.GetWorkflows())
         {
-            workflows.Add((ScraperSkyWorkflows.SeedJobOf(workflow), Describe(workflow, await catalog.GetCountsAsync(workflow.Name, cancellationToken))));
+            workflows.Add((workflow.JobId, Describe(workflow, await catalog.GetCountsAsync(workflow.Name, cancellationToken))));
         }
 
         return ScraperSkyWorkflows.Jobs.Select(job =>
@@ -54,7 +54,7 @@ public sealed class JobControl(IPipelineCatalog catalog, IJobScheduler scheduler
                 current = await catalog.GetCountsAsync(workflow.Name, cancellationToken);
             }
 
-            counts.Add((ScraperSkyWorkflows.SeedJobOf(workflow), current));
+            counts.Add((workflow.JobId, current));
         }
 
         return ScraperSkyWorkflows.Jobs.Select(job => (job, Sum(counts.Where(c => c.SeedJob == job.JobId).Select(c => c.Counts)))).ToList();
@@ -70,7 +70,7 @@ public sealed class JobControl(IPipelineCatalog catalog, IJobScheduler scheduler
             return new JobTriggerResult(JobTriggerOutcome.UnknownJob, $"No job has the id '{jobId}'.", []);
         }
 
-        var enabled = catalog.GetWorkflows().Where(w => ScraperSkyWorkflows.SeedJobOf(w) == jobId && w.Enabled).Select(w => w.JobId).Distinct().ToList();
+        var enabled = catalog.GetWorkflows().Where(w => w.JobId == jobId && w.Enabled).Select(w => w.JobId).Distinct().ToList();
         if (enabled.Count == 0)
         {
             return new JobTriggerResult(JobTriggerOutcome.Disabled, $"Job '{jobId}' is disabled ({job.EnvironmentPrefix}_SCHEDULER_ENABLED or Enabled in its workflows' settings); it cannot run.", []);
@@ -79,8 +79,8 @@ public sealed class JobControl(IPipelineCatalog catalog, IJobScheduler scheduler
         JobRunResult[] results;
         try
         {
-            // The two halves of process_pending_jobs work on different tables, so they run side by side; each returns
-            // when its run ends. Waiting stops with the request, but a run that started finishes on its own.
+            // One run per job id (process_pending_jobs' two halves share the group's); each returns when its run ends.
+            // Waiting stops with the request, but a run that started finishes on its own.
             results = await Task.WhenAll(enabled.Select(id => scheduler.RunNowAsync(id, cancellationToken)));
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)

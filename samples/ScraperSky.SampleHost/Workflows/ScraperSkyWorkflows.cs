@@ -12,9 +12,10 @@ namespace ScraperSky.SampleHost.Workflows;
 
 /// <summary>
 /// ScraperSky's four scheduler jobs as status workflows, each named by its job id and reading the seeds'
-/// <c>{PREFIX}_SCHEDULER_*</c> variables. <c>process_pending_jobs</c> covers two status columns, so it is two workflows:
-/// the deep scans (<c>places_staging.deep_scan_status</c>) under the job id itself, and the legacy sitemap jobs
-/// (<c>sitemap_files.status</c>) under <see cref="LegacySitemapWorkflow"/>, both on the seeds' one prefix <c>SITEMAP</c>.
+/// <c>{PREFIX}_SCHEDULER_*</c> variables. <c>process_pending_jobs</c> covers two status columns, so it is a workflow
+/// group of two: the legacy sitemap jobs (<c>sitemap_files.status</c>, <see cref="LegacySitemapWorkflow"/>) and the deep
+/// scans (<c>places_staging.deep_scan_status</c>, <see cref="DeepScanWorkflow"/>), run one after the other by the one job
+/// and all three on the seeds' one prefix <c>SITEMAP</c>.
 /// </summary>
 /// <remarks>
 /// Settings: the sample's defaults in code (<see cref="Defaults"/>), then the configuration section
@@ -30,6 +31,9 @@ public static class ScraperSkyWorkflows
     /// <summary>The workflow name of <c>process_pending_jobs</c>'s legacy sitemap half.</summary>
     public const string LegacySitemapWorkflow = "process_pending_jobs.sitemap_files";
 
+    /// <summary>The workflow name of <c>process_pending_jobs</c>'s deep-scan half.</summary>
+    public const string DeepScanWorkflow = "process_pending_jobs.deep_scans";
+
     /// <summary>
     /// The safety poll of the demo, which only talks to loopback: short, so that a row whose wake-up notification
     /// came before the listener was connected still drains in well under a second. Otherwise the library's default.
@@ -37,7 +41,7 @@ public static class ScraperSkyWorkflows
     public static readonly TimeSpan DemoInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The names of every status workflow, in registration order (the configuration section of each is <c>ScraperSky:Workflows:&lt;name&gt;</c>).</summary>
-    public static IReadOnlyList<string> WorkflowNames { get; } = [DomainsJob, SitemapSubmissionsJob, PendingJobsJob, LegacySitemapWorkflow, SitemapImportsJob];
+    public static IReadOnlyList<string> WorkflowNames { get; } = [DomainsJob, SitemapSubmissionsJob, LegacySitemapWorkflow, DeepScanWorkflow, SitemapImportsJob];
 
     /// <summary>The seeds' four jobs, in the seeds' order: the job list, the triggers and the summary show these.</summary>
     public static IReadOnlyList<SeedJob> Jobs { get; } =
@@ -47,9 +51,6 @@ public static class ScraperSkyWorkflows
         new(PendingJobsJob, "Sitemap Scheduler", "SITEMAP"),
         new(SitemapImportsJob, "Sitemap Import Scheduler", "SITEMAP_IMPORT"),
     ];
-
-    /// <summary>The seeds' job a workflow belongs to: its own job id, except for the legacy half of <c>process_pending_jobs</c>.</summary>
-    public static string SeedJobOf(StatusWorkflowInfo workflow) => workflow.Name == LegacySitemapWorkflow ? PendingJobsJob : workflow.JobId;
 
     /// <summary>Registers the four jobs' status workflows and what their processors need.</summary>
     /// <param name="services">The host's services.</param>
@@ -85,19 +86,16 @@ public static class ScraperSkyWorkflows
             .EnvironmentPrefix("DOMAIN_SITEMAP_SUBMISSION")
             .Configure(defaults);
 
-        // process_pending_jobs: two workflows on the seeds' one prefix. A workflow group (AddStatusWorkflowGroup) would
-        // make them one job, but a group reads its schedule from its own id's variables (PROCESS_PENDING_JOBS_SCHEDULER_*)
-        // and refuses a member's schedule variables, so the seeds' SITEMAP_SCHEDULER_INTERVAL_SECONDS would stop start-up.
-        services.AddStatusWorkflow<PlaceStaging, GcpApiDeepScanStatus?>(PendingJobsJob)
-            .UseDbContext<ScraperSkyDb>()
-            .Status(p => p.DeepScanStatus, GcpApiDeepScanStatus.Queued, GcpApiDeepScanStatus.Processing, GcpApiDeepScanStatus.Completed, GcpApiDeepScanStatus.Error)
-            .ErrorText(p => p.DeepScanError)
-            .Lease(p => p.DeepScanAttempts, p => p.DeepScanLeaseExpiresAt, p => p.DeepScanClaimedBy)
-            .NextAttemptAt(p => p.DeepScanNextAttemptAt)
-            .UpdatedAt(p => p.UpdatedAt)
-            .UseProcessor<PlaceDeepScanProcessor>()
-            .EnvironmentPrefix("SITEMAP")
-            .Configure(defaults);
+        // process_pending_jobs: one job that runs the legacy sitemap jobs, then the deep scans, with one schedule. The
+        // group and both members read the seeds' one prefix: SITEMAP_SCHEDULER_INTERVAL_SECONDS sets the job's schedule,
+        // SITEMAP_SCHEDULER_BATCH_SIZE each half's batches.
+        services.AddStatusWorkflowGroup(PendingJobsJob, [LegacySitemapWorkflow, DeepScanWorkflow], "SITEMAP", schedule =>
+        {
+            if (demo)
+            {
+                schedule.Interval = DemoInterval;
+            }
+        });
 
         services.AddStatusWorkflow<SitemapFile, SitemapFileStatus>(LegacySitemapWorkflow)
             .UseDbContext<ScraperSkyDb>()
@@ -108,7 +106,18 @@ public static class ScraperSkyWorkflows
             .UpdatedAt(f => f.UpdatedAt)
             .UseProcessor<SitemapFileAnalysisProcessor>()
             .EnvironmentPrefix("SITEMAP")
-            .Configure(defaults);
+            .Configure(MemberDefaults);
+
+        services.AddStatusWorkflow<PlaceStaging, GcpApiDeepScanStatus?>(DeepScanWorkflow)
+            .UseDbContext<ScraperSkyDb>()
+            .Status(p => p.DeepScanStatus, GcpApiDeepScanStatus.Queued, GcpApiDeepScanStatus.Processing, GcpApiDeepScanStatus.Completed, GcpApiDeepScanStatus.Error)
+            .ErrorText(p => p.DeepScanError)
+            .Lease(p => p.DeepScanAttempts, p => p.DeepScanLeaseExpiresAt, p => p.DeepScanClaimedBy)
+            .NextAttemptAt(p => p.DeepScanNextAttemptAt)
+            .UpdatedAt(p => p.UpdatedAt)
+            .UseProcessor<PlaceDeepScanProcessor>()
+            .EnvironmentPrefix("SITEMAP")
+            .Configure(MemberDefaults);
 
         services.AddStatusWorkflow<SitemapFile, SitemapImportStatus?>(SitemapImportsJob)
             .UseDbContext<ScraperSkyDb>()
@@ -131,6 +140,16 @@ public static class ScraperSkyWorkflows
     /// <param name="demo">Whether to poll every <see cref="DemoInterval"/> instead of the library's default interval.</param>
     public static Action<StatusWorkflowOptions> Defaults(bool demo) => options =>
     {
+        MemberDefaults(options);
+        if (demo)
+        {
+            options.Schedule.Interval = DemoInterval;
+        }
+    };
+
+    /// <summary>The defaults of a workflow that runs in a group, whose schedule is the group's.</summary>
+    public static void MemberDefaults(StatusWorkflowOptions options)
+    {
         // Every job calls the network, so every job runs in lease mode: rows are visibly Processing while they are
         // fetched, no row lock or connection is held across HTTP calls, and a crashed host's rows come back by
         // themselves. Four fetches at once per job; per-host politeness still spaces fetches to one site.
@@ -139,9 +158,5 @@ public static class ScraperSkyWorkflows
 
         // Wake-up is on by default; the sample owns its schema, so it installs the triggers itself instead of a migration.
         options.WakeUp.InstallTrigger = true;
-        if (demo)
-        {
-            options.Schedule.Interval = DemoInterval;
-        }
-    };
+    }
 }

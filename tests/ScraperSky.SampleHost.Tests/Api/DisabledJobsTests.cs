@@ -8,7 +8,7 @@ namespace ScraperSky.SampleHost.Tests.Api;
 
 /// <summary>
 /// Disabled workflows are never scheduled: the job list says so, a trigger refuses a job whose workflows are all off
-/// and runs only the enabled half of <c>process_pending_jobs</c>. Here only that half (the deep scans) is on; it runs
+/// and runs only the enabled half of <c>process_pending_jobs</c>' group. Here only that half (the deep scans) is on; it runs
 /// at start-up and when triggered (a one-day interval, no wake-up).
 /// </summary>
 public sealed class DisabledJobsTests(DisabledJobsTests.Host host) : IClassFixture<DisabledJobsTests.Host>
@@ -16,11 +16,11 @@ public sealed class DisabledJobsTests(DisabledJobsTests.Host host) : IClassFixtu
     public sealed class Host : SampleHostFixture
     {
         protected override IReadOnlyDictionary<string, string?> Settings()
-            => new Dictionary<string, string?>(Disabled([.. ScraperSkyWorkflows.WorkflowNames.Where(w => w != ScraperSkyWorkflows.PendingJobsJob)]))
+            => new Dictionary<string, string?>(Disabled([.. ScraperSkyWorkflows.WorkflowNames.Where(w => w != ScraperSkyWorkflows.DeepScanWorkflow)]))
             {
                 ["DevTools:ApiKey"] = "test-key",
                 [WorkflowSetting(ScraperSkyWorkflows.PendingJobsJob, "Schedule:Interval")] = "1.00:00:00",
-                [WorkflowSetting(ScraperSkyWorkflows.PendingJobsJob, "WakeUp:Enabled")] = "false",
+                [WorkflowSetting(ScraperSkyWorkflows.DeepScanWorkflow, "WakeUp:Enabled")] = "false",
             };
     }
 
@@ -39,9 +39,9 @@ public sealed class DisabledJobsTests(DisabledJobsTests.Host host) : IClassFixtu
 
         var pendingJobs = Job(jobs, "process_pending_jobs");
         pendingJobs.GetProperty("state").GetString().Should().BeOneOf("Scheduled", "Running");
-        pendingJobs.GetProperty("workflows").EnumerateArray().Select(w => w.GetProperty("enabled").GetBoolean()).Should().Equal(true, false);
-        pendingJobs.GetProperty("workflows")[1].GetProperty("state").GetString().Should().Be("Disabled");
-        pendingJobs.GetProperty("nextRun").GetDateTimeOffset().Should().Be(pendingJobs.GetProperty("workflows")[0].GetProperty("nextRun").GetDateTimeOffset());
+        pendingJobs.GetProperty("workflows").EnumerateArray().Select(w => w.GetProperty("enabled").GetBoolean()).Should().Equal(false, true);
+        pendingJobs.GetProperty("workflows")[0].GetProperty("state").GetString().Should().Be("Disabled");
+        pendingJobs.GetProperty("nextRun").GetDateTimeOffset().Should().Be(pendingJobs.GetProperty("workflows")[1].GetProperty("nextRun").GetDateTimeOffset());
     }
 
     [Fact]
@@ -74,8 +74,8 @@ public sealed class DisabledJobsTests(DisabledJobsTests.Host host) : IClassFixtu
         var body = await host.Api.GetFromJsonAsync<JsonElement>("/health");
 
         var pipeline = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "scrapersky-pipeline");
-        pipeline.GetProperty("data").EnumerateObject().Select(p => p.Name).Should().Equal("job:process_pending_jobs", "job:process_pending_jobs:rescue");
-        pipeline.GetProperty("description").GetString().Should().StartWith("2 job(s)", "the workflow and its rescuer");
+        pipeline.GetProperty("data").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("job:process_pending_jobs", "job:process_pending_jobs.deep_scans:rescue");
+        pipeline.GetProperty("description").GetString().Should().StartWith("2 job(s)", "the group's job and its enabled member's rescuer");
     }
 
     private static JsonElement Job(JsonElement jobs, string jobId) => jobs.EnumerateArray().Single(j => j.GetProperty("jobId").GetString() == jobId);

@@ -37,8 +37,8 @@ public sealed partial class ProgramRunTests
             "every summary line has the exact shape, one per job, drained: " + output);
         lines.Should().ContainMatch("Dashboard on http://127.0.0.1:*/pipeline/ (loopback only).", "the demo's summary says where its dashboard is");
 
-        // Both halves of process_pending_jobs read the seeds' one SITEMAP prefix.
-        Settings(lines, "process_pending_jobs", "SITEMAP").Should().Contain("Batch:Size=7 (environment SITEMAP_SCHEDULER_BATCH_SIZE)");
+        // Both halves of process_pending_jobs (a workflow group) read the seeds' one SITEMAP prefix.
+        Settings(lines, "process_pending_jobs.deep_scans", "SITEMAP").Should().Contain("Batch:Size=7 (environment SITEMAP_SCHEDULER_BATCH_SIZE)");
         Settings(lines, "process_pending_jobs.sitemap_files", "SITEMAP").Should().Contain("Batch:Size=7 (environment SITEMAP_SCHEDULER_BATCH_SIZE)");
         var domains = Settings(lines, "process_pending_domains", "DOMAIN");
         domains.Should().Contain("Retry:MaxAttempts=3 (environment DOMAIN_SCHEDULER_MAX_ATTEMPTS)").And.Contain("Batch:Size=10 (default)")

@@ -66,9 +66,10 @@ public class SampleHostFixture : IAsyncLifetime
                 ["FixtureWeb:Sites"] = "0",
                 ["Logging:LogLevel:Default"] = "Warning",
             };
-            foreach (var workflow in ScraperSkyWorkflows.WorkflowNames)
+            // Schedules belong to the four jobs: process_pending_jobs' two workflows share their group's.
+            foreach (var job in ScraperSkyWorkflows.Jobs)
             {
-                defaults[WorkflowSetting(workflow, "Schedule:Interval")] = "00:00:00.100";
+                defaults[WorkflowSetting(job.JobId, "Schedule:Interval")] = "00:00:00.100";
             }
 
             builder.Configuration.AddInMemoryCollection(defaults);

@@ -50,6 +50,15 @@ internal static class SvgChart
         foreach (var s in series)
         {
             html.Add($"<path class=\"series {s.CssClass}\" data-series=\"{E(s.Name)}\" d=\"{Path(s.Values, X, Y)}\"><title>{E(s.Name)}: {E(Summary(s, format))}</title></path>");
+
+            // A value with no neighbour draws no line: a dot shows it (one busy minute among quiet ones).
+            for (var i = 0; i < s.Values.Count; i++)
+            {
+                if (s.Values[i] is { } v && (i == 0 || s.Values[i - 1] is null) && (i == s.Values.Count - 1 || s.Values[i + 1] is null))
+                {
+                    html.Add($"<circle class=\"series dot {s.CssClass}\" cx=\"{F(X(i))}\" cy=\"{F(Y(v))}\" r=\"2.5\"/>");
+                }
+            }
         }
 
         html.Add("</svg><figcaption>").Add($"<strong>{E(title)}</strong> ");

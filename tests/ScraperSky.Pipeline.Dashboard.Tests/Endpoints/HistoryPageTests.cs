@@ -176,3 +176,30 @@ public sealed class HistoryPageTests
         }
     }
 }
+
+/// <summary>The inline SVG charts.</summary>
+public sealed class SvgChartTests
+{
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(0.4, 1)]
+    [InlineData(7, 10)]
+    [InlineData(11, 20)]
+    [InlineData(480, 500)]
+    [InlineData(2000, 2000)]
+    public void NiceMax_RoundsUpToOneTwoOrFiveTimesAPowerOfTen(double max, double expected)
+        => SvgChart.NiceMax(max).Should().Be(expected);
+
+    [Fact]
+    public void Line_GapsSplitTheLineAndALoneValueIsADot()
+    {
+        var times = Enumerable.Range(0, 5).Select(i => DateTimeOffset.UnixEpoch.AddMinutes(i)).ToList();
+
+        var svg = SvgChart.Line("Wait <time>", times, [new ChartSeries("p50", "p50", [1, 2, null, 4, null])], v => v.ToString(System.Globalization.CultureInfo.InvariantCulture), "HH:mm");
+
+        svg.Should().Contain("<title>Wait &lt;time&gt;</title>").And.Contain("p50: latest 4, highest 4");
+        Regex.Match(svg, "data-series=\"p50\" d=\"([^\"]*)\"").Groups[1].Value.Should().MatchRegex("^M[^M]+ L[^M]+ M[^ML]+$", "two points joined, a gap, one point alone");
+        Regex.Matches(svg, "<circle ").Should().ContainSingle("only the lone value needs a dot");
+        svg.Should().Contain(">00:00<").And.Contain(">00:04<");
+    }
+}

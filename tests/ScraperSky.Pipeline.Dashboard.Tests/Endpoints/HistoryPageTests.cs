@@ -132,6 +132,24 @@ public sealed class HistoryPageTests
         _queues.Calls.Should().NotContain(c => c.Call == "queue");
     }
 
+    [Fact]
+    public async Task Pages_HistoryThatCannotBeRead_SayWhyAndRenderTheRest()
+    {
+        await using var app = new DashboardAppFactory(
+            s => s.AddSingleton<IPipelineCatalog, FakeCatalog>().AddSingleton<IPipelineHistory>(new BrokenHistory()).AddPipelineDashboard(),
+            e => e.MapPipelineDashboard("/pipeline").RequireAuthorization("ops"));
+        using var client = app.Client("ada");
+
+        using var workflow = await client.GetAsync("/pipeline/workflow?name=orders");
+        var overview = await client.GetStringAsync("/pipeline/");
+        var errors = await client.GetStringAsync("/pipeline/errors");
+
+        workflow.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await workflow.Content.ReadAsStringAsync()).Should().Contain("data-history-error>The history could not be read: relation &quot;pipeline_history&quot; does not exist").And.Contain("id=\"settings\"");
+        overview.Should().Contain("data-workflow=\"orders\"").And.NotContain("data-sparkline");
+        errors.Should().Contain("data-history-error>");
+    }
+
     [Theory]
     [InlineData("timeout after # s fetching '…'", "timeout after")]
     [InlineData("HTTP # (Not Found) from <url>", "(Not Found) from")]
@@ -140,6 +158,16 @@ public sealed class HistoryPageTests
     [InlineData("(no message)", null)]
     public void LiteralFragment_IsTheLongestUnfoldedStretch(string message, string? expected)
         => ErrorsPage.LiteralFragment(message).Should().Be(expected);
+
+    /// <summary>A history whose store is missing.</summary>
+    private sealed class BrokenHistory : IPipelineHistory
+    {
+        public Task<IReadOnlyList<PipelineHistoryPoint>> GetSeriesAsync(string workflowName, DateTimeOffset from, DateTimeOffset to, TimeSpan step, CancellationToken cancellationToken = default)
+            => throw new InvalidOperationException("relation \"pipeline_history\" does not exist");
+
+        public Task<IReadOnlyList<PipelineErrorGroup>> GetErrorGroupsAsync(string? workflowName, DateTimeOffset since, int limit = 100, CancellationToken cancellationToken = default)
+            => throw new InvalidOperationException("relation \"pipeline_history\" does not exist");
+    }
 
     /// <summary>A history with a steady series (5 completed, 1 failed a step, waits of 2 s at p95) and one error group.</summary>
     private sealed class FakeHistory : IPipelineHistory

@@ -24,7 +24,7 @@ internal static partial class ErrorsPage
             return;
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = HistoryCharts.Now(page);
         IReadOnlyList<PipelineErrorGroup> week, day, hour;
         try
         {

@@ -34,6 +34,9 @@ internal static class HistoryCharts
 
     public static IPipelineHistory? History(PageContext page) => page.Http.RequestServices.GetService<IPipelineHistory>();
 
+    /// <summary>Now, by the app's <see cref="TimeProvider"/>.</summary>
+    public static DateTimeOffset Now(PageContext page) => (page.Http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
+
     /// <summary>The workflow page's section: the range switch and four charts, or the note when no history is registered.</summary>
     public static async Task<string> WorkflowSectionAsync(PageContext page, string name)
     {
@@ -51,7 +54,7 @@ internal static class HistoryCharts
         }
 
         html.Add("</nav>");
-        var (from, to) = range.Window(DateTimeOffset.UtcNow);
+        var (from, to) = range.Window(Now(page));
         IReadOnlyList<PipelineHistoryPoint> points;
         try
         {
@@ -92,7 +95,7 @@ internal static class HistoryCharts
             return series;
         }
 
-        var (from, to) = HistoryRange.All[0].Window(DateTimeOffset.UtcNow);
+        var (from, to) = HistoryRange.All[0].Window(Now(page));
         foreach (var name in workflows)
         {
             try

@@ -39,6 +39,8 @@ public sealed class HistoryBrowserTests(Chromium chromium, ITestOutputHelper out
         await page.ClickAsync("nav.ranges >> text=24 hours");
         await Expect(page.Locator("nav.ranges a[aria-current='true']")).ToHaveTextAsync("24 hours");
         page.Url.Should().Contain("range=24h");
+        await Expect(page.Locator("svg[aria-label='Throughput (per 15 minutes)']")).ToHaveAttributeAsync("data-points", "96");
+        await Expect(page.Locator("svg[aria-label='Throughput (per 15 minutes)'] desc")).ToContainTextAsync(new Regex("completed: latest \\d+, highest [1-9]"));
 
         await page.ClickAsync("header nav >> text=Errors");
         var group = page.Locator("tr[data-group='orders']");

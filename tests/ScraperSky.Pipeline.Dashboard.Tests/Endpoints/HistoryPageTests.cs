@@ -65,6 +65,28 @@ public sealed class HistoryPageTests
         (asked[1].To - asked[1].From).Should().Be(TimeSpan.FromDays(7));
     }
 
+    [Theory]
+    [InlineData("1h", "2026-01-31T12:48:00Z", "2026-01-31T13:48:00Z", 1)]
+    [InlineData("24h", "2026-01-30T14:00:00Z", "2026-01-31T14:00:00Z", 15)]
+    [InlineData("7d", "2026-01-24T14:00:00Z", "2026-01-31T14:00:00Z", 120)]
+    [InlineData("bogus", "2026-01-31T12:48:00Z", "2026-01-31T13:48:00Z", 1)]
+    public async Task WorkflowPage_Range_EndsWithTheStepNowFallsIn(string range, string from, string to, int stepMinutes)
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-31T13:47:30Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var app = new DashboardAppFactory(
+            s => s.AddSingleton<TimeProvider>(time).AddSingleton<IPipelineCatalog, FakeCatalog>().AddSingleton<IPipelineHistory>(_history).AddPipelineDashboard(),
+            e => e.MapPipelineDashboard("/pipeline").RequireAuthorization("ops"));
+        using var client = app.Client("ada");
+
+        var html = await client.GetStringAsync("/pipeline/workflow?name=orders&range=" + range);
+
+        var asked = _history.SeriesCalls.Should().ContainSingle().Subject;
+        asked.From.Should().Be(DateTimeOffset.Parse(from, System.Globalization.CultureInfo.InvariantCulture));
+        asked.To.Should().Be(DateTimeOffset.Parse(to, System.Globalization.CultureInfo.InvariantCulture));
+        asked.Step.Should().Be(TimeSpan.FromMinutes(stepMinutes));
+        html.Should().Contain($"data-range=\"{(range == "bogus" ? "1h" : range)}\" aria-current=\"true\"");
+    }
+
     [Fact]
     public async Task Overview_WithHistory_ShowsASparklineOfTheLastHourPerTile()
     {

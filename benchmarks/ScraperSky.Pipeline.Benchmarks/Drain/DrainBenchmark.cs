@@ -43,6 +43,7 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
         new RawSqlAtomicDrain(RawVariant.Prepared),
         new RawSqlAtomicDrain(RawVariant.Unprepared),
         new RawSqlAtomicDrain(RawVariant.UnpreparedConnectionPerBatch),
+        new LibraryAtomicDrain(prepared: false),
         new LibraryAtomicDrain(),
     ];
 

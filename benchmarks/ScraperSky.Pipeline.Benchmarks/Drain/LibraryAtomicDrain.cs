@@ -2,10 +2,13 @@ using ScraperSky.Pipeline.Benchmarks.Suite;
 
 namespace ScraperSky.Pipeline.Benchmarks.Drain;
 
-/// <summary>The library in atomic-batch mode: N simulated hosts, each running the workflow's loop until the queue is empty.</summary>
-internal sealed class LibraryAtomicDrain : IDrainSystem
+/// <summary>
+/// The library in atomic-batch mode: N simulated hosts, each running the workflow's loop until the queue is empty.
+/// <paramref name="prepared"/> false turns the library's statement preparation off (the ablation's step before it).
+/// </summary>
+internal sealed class LibraryAtomicDrain(bool prepared = true) : IDrainSystem
 {
-    public string Name => "library-atomic";
+    public string Name => prepared ? "library-atomic" : "library-atomic unprepared";
 
     public DrainPattern Pattern => DrainPattern.Atomic;
 
@@ -14,30 +17,40 @@ internal sealed class LibraryAtomicDrain : IDrainSystem
     public bool UsesQueueTable => true;
 
     public Task<IDrainRun> PrepareAsync(DrainSetup setup, CancellationToken ct)
-        => LibraryDrainRun.PrepareAsync(setup, ClaimMode.AtomicBatch, "library-worker", ct);
+        => LibraryDrainRun.PrepareAsync(setup, ClaimMode.AtomicBatch, "library-worker", ct, prepared);
 }
 
 /// <summary>Runs prepared library workers; shared by the library's modes, which differ only in their options.</summary>
 internal sealed class LibraryDrainRun(IReadOnlyList<LibraryWorker> workers, DrainSetup setup) : IDrainRun
 {
     /// <summary>Builds one simulated host per worker, in the given claim mode (none of it timed).</summary>
-    public static async Task<IDrainRun> PrepareAsync(DrainSetup setup, ClaimMode mode, string namePrefix, CancellationToken ct)
+    public static async Task<IDrainRun> PrepareAsync(DrainSetup setup, ClaimMode mode, string namePrefix, CancellationToken ct, bool prepared = true)
     {
         var workers = new List<LibraryWorker>();
-        for (var i = 0; i < setup.Workers; i++)
+        // The library reads its preparation switch when a workflow's store is built (in StartAsync), so the switch is
+        // set only while these workers are built; nothing else builds workers meanwhile.
+        AppContext.SetSwitch(Claiming.StatementPreparation.DisableSwitch, !prepared);
+        try
         {
-            workers.Add(await LibraryWorker.StartAsync<NoopProcessor>(
-                setup.ConnectionString,
-                $"{namePrefix}-{i}",
-                o =>
-                {
-                    o.Mode = mode;
-                    o.Batch.Size = setup.BatchSize;
-                    // One run drains the whole queue; the default (100 batches) would end runs early at small batch sizes.
-                    o.Batch.MaxPerRun = int.MaxValue;
-                },
-                services: null,
-                ct));
+            for (var i = 0; i < setup.Workers; i++)
+            {
+                workers.Add(await LibraryWorker.StartAsync<NoopProcessor>(
+                    setup.ConnectionString,
+                    $"{namePrefix}-{i}",
+                    o =>
+                    {
+                        o.Mode = mode;
+                        o.Batch.Size = setup.BatchSize;
+                        // One run drains the whole queue; the default (100 batches) would end runs early at small batch sizes.
+                        o.Batch.MaxPerRun = int.MaxValue;
+                    },
+                    services: null,
+                    ct));
+            }
+        }
+        finally
+        {
+            AppContext.SetSwitch(Claiming.StatementPreparation.DisableSwitch, false);
         }
 
         return new LibraryDrainRun(workers, setup);

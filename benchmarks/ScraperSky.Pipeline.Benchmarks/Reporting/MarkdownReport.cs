@@ -25,7 +25,7 @@ internal static class MarkdownReport
             "items/s: best of the interleaved runs. client CPU µs/item: CPU time of this process (Npgsql included) over the drain "
             + "divided by items, median of the runs; it does not depend on the disk and is the steadier figure. client alloc B/item: "
             + "everything the process allocated during the drain, per item. server ms/batch and statements/batch: pg_stat_statements "
-            + "(planning + execution of every statement, BEGIN/COMMIT/DISCARD ALL included).",
+            + "(planning + execution of every statement, BEGIN, COMMIT and the pool reset of a returned connection included).",
         [Micro.AllocationBenchmark.Section] =
             "BenchmarkDotNet in process, MemoryDiagnoser, short job (allocations are exact; timings rough). ItemStepBenchmarks split "
             + "LoopBenchmarks.ProcessBatch into its steps; AttachEntryDetect* are alternatives measured for comparison, not what the loop does.",

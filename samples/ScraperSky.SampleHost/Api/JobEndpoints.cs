@@ -11,9 +11,9 @@ internal static class JobEndpoints
 {
     public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/jobs", async (IJobControl jobs, CancellationToken ct) => Results.Ok(await jobs.GetJobsAsync(ct)));
+        app.MapGet("/api/jobs", async (JobControl jobs, CancellationToken ct) => Results.Ok(await jobs.GetJobsAsync(ct)));
 
-        app.MapPost("/api/dev-tools/jobs/{jobId}/run", async (string jobId, IJobControl jobs, CancellationToken ct) =>
+        app.MapPost("/api/dev-tools/jobs/{jobId}/run", async (string jobId, JobControl jobs, CancellationToken ct) =>
         {
             var result = await jobs.RunNowAsync(jobId, ct);
             return result.Outcome switch

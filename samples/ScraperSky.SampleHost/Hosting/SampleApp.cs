@@ -96,8 +96,8 @@ public static class SampleApp
         services.AddSingleton<SiteAddresses>();
         services.AddCrawler(configuration);
         services.AddScoped<CurationService>();
-        services.AddScraperSkyWorkflows(configuration, demoTimings ? ScraperSkyWorkflows.DemoInterval : ScraperSkyWorkflows.DefaultInterval);
-        services.AddSingleton<IJobControl, SchedulerJobControl>();
+        services.AddScraperSkyWorkflows(configuration, demoTimings);
+        services.AddSingleton<JobControl>();
 
         // Behind a transaction-mode pooler LISTEN cannot work: wake-up then listens on a direct connection to the same
         // database (the library's WakeUpConnectionString), unless a workflow's code or configuration section sets its own.

@@ -1,4 +1,5 @@
 using Npgsql;
+using NpgsqlTypes;
 using ScraperSky.Pipeline.Claiming;
 
 namespace ScraperSky.Pipeline.Claiming;
@@ -84,11 +85,12 @@ internal sealed class OutcomeBatch
 
         NpgsqlParameter[] parameters =
         [
+            // The key array's type follows from its element type (the key's provider type), the same for every batch.
             new NpgsqlParameter(WorkflowSql.KeysParameter, keys),
-            new NpgsqlParameter(WorkflowSql.KindsParameter, kinds),
-            new NpgsqlParameter(WorkflowSql.ReasonsParameter, reasons),
-            new NpgsqlParameter(WorkflowSql.DelaysParameter, delays),
+            new NpgsqlParameter(WorkflowSql.KindsParameter, NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = kinds },
+            new NpgsqlParameter(WorkflowSql.ReasonsParameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = reasons },
+            new NpgsqlParameter(WorkflowSql.DelaysParameter, NpgsqlDbType.Array | NpgsqlDbType.Interval) { Value = delays },
         ];
-        return tokens is null ? parameters : [.. parameters, new NpgsqlParameter(WorkflowSql.TokensParameter, tokens)];
+        return tokens is null ? parameters : [.. parameters, new NpgsqlParameter(WorkflowSql.TokensParameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = tokens }];
     }
 }

@@ -154,21 +154,34 @@ internal sealed class RowMaterializer<TEntity>
     public bool Changed(TEntity entity, TEntity snapshot) => !_equal!(entity, snapshot);
 
     /// <summary>
-    /// Runs a claim statement on the session's connection (and open transaction, if any) and reads its rows. With
-    /// <paramref name="transactionIdColumn"/>, the statement's last column is the claiming transaction's id.
+    /// Runs a claim statement on the session's connection (and open transaction, if any), prepared by
+    /// <paramref name="preparation"/> when given, and reads its rows. With <paramref name="transactionIdColumn"/>, the
+    /// statement's last column is the claiming transaction's id.
     /// </summary>
-    public async Task<Claim<TEntity>> ReadAsync(DbContext db, string sql, NpgsqlParameter[] parameters, bool transactionIdColumn, bool snapshots, CancellationToken cancellationToken)
+    public async Task<Claim<TEntity>> ReadAsync(DbContext db, string sql, NpgsqlParameter[] parameters, bool transactionIdColumn, bool snapshots, CancellationToken cancellationToken, StatementPreparation? preparation = null)
     {
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var command = (NpgsqlCommand)db.Database.GetDbConnection().CreateCommand();
+            var command = StatementPreparation.CreateCommand(db, sql, parameters);
             await using (command.ConfigureAwait(false))
             {
-                command.CommandText = sql;
-                command.Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
-                command.Parameters.AddRange(parameters);
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (preparation is not null)
+                {
+                    await preparation.PrepareAsync(command, cancellationToken).ConfigureAwait(false);
+                }
+
+                NpgsqlDataReader reader;
+                try
+                {
+                    reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (preparation is not null && ex.SqlState == PostgresErrorCodes.InvalidSqlStatementName)
+                {
+                    preparation.Missing(command.Connection);
+                    throw;
+                }
+
                 await using (reader.ConfigureAwait(false))
                 {
                     return await ReadAsync(reader, transactionIdColumn, snapshots, cancellationToken).ConfigureAwait(false);

@@ -17,25 +17,32 @@ internal static class RowReader
             && exception is not DbException
             && exception.InnerException is not DbException;
 
-    /// <summary>Runs a key-returning statement on the session's connection and transaction.</summary>
-    public static async Task<List<object?>> ReadKeysAsync(DbContext db, string sql, IEnumerable<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+    /// <summary>Runs a key-returning statement on the session's connection and transaction, prepared by <paramref name="preparation"/> when given.</summary>
+    public static async Task<List<object?>> ReadKeysAsync(DbContext db, string sql, IEnumerable<NpgsqlParameter> parameters, CancellationToken cancellationToken, StatementPreparation? preparation = null)
     {
-        var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var command = connection.CreateCommand();
+            var command = StatementPreparation.CreateCommand(db, sql, parameters);
             await using (command.ConfigureAwait(false))
             {
-                command.CommandText = sql;
-                command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-                foreach (var parameter in parameters)
+                if (preparation is not null)
                 {
-                    command.Parameters.Add(parameter);
+                    await preparation.PrepareAsync(command, cancellationToken).ConfigureAwait(false);
                 }
 
                 var keys = new List<object?>();
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                NpgsqlDataReader reader;
+                try
+                {
+                    reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (preparation is not null && ex.SqlState == PostgresErrorCodes.InvalidSqlStatementName)
+                {
+                    preparation.Missing(command.Connection);
+                    throw;
+                }
+
                 await using (reader.ConfigureAwait(false))
                 {
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

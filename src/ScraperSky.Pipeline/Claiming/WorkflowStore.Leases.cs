@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using NpgsqlTypes;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Diagnostics;
 
@@ -16,14 +17,16 @@ internal sealed partial class WorkflowStore<TEntity>
     /// <summary>Extends one row's lease while <paramref name="token"/> still holds it; false if it does not, or the row is locked.</summary>
     public async Task<bool> ExtendLeaseAsync(DbContext db, object? key, string token, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var affected = await db.Database.ExecuteSqlRawAsync(
+        var affected = await Preparation.RunAsync(
+            db,
             Sql.ExtendLease!,
             [
                 new NpgsqlParameter(WorkflowSql.KeyParameter, key),
-                new NpgsqlParameter(WorkflowSql.TokenParameter, token),
-                new NpgsqlParameter(WorkflowSql.LeaseParameter, duration),
+                new NpgsqlParameter(WorkflowSql.TokenParameter, NpgsqlDbType.Text) { Value = token },
+                new NpgsqlParameter(WorkflowSql.LeaseParameter, NpgsqlDbType.Interval) { Value = duration },
                 Clock.NowParameter(),
             ],
+            static (command, ct) => command.ExecuteNonQueryAsync(ct),
             cancellationToken).ConfigureAwait(false);
         return affected == 1;
     }
@@ -34,14 +37,16 @@ internal sealed partial class WorkflowStore<TEntity>
         var (scope, db) = OpenSession();
         await using (scope.ConfigureAwait(false))
         {
-            return await db.Database.ExecuteSqlRawAsync(
+            return await Preparation.RunAsync(
+                db,
                 Sql.RenewLeases!,
                 [
                     new NpgsqlParameter(WorkflowSql.KeysParameter, keys),
-                    new NpgsqlParameter(WorkflowSql.TokensParameter, tokens),
-                    new NpgsqlParameter(WorkflowSql.LeaseParameter, duration),
+                    new NpgsqlParameter(WorkflowSql.TokensParameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = tokens },
+                    new NpgsqlParameter(WorkflowSql.LeaseParameter, NpgsqlDbType.Interval) { Value = duration },
                     Clock.NowParameter(),
                 ],
+                static (command, ct) => command.ExecuteNonQueryAsync(ct),
                 cancellationToken).ConfigureAwait(false);
         }
     }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using NpgsqlTypes;
 using ScraperSky.Pipeline.Definition;
 using ScraperSky.Pipeline.Diagnostics;
 
@@ -29,6 +30,7 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
         _logger = logger;
         Clock = clock;
         Sql = new WorkflowSql(definition);
+        Preparation = new StatementPreparation();
         Rows = RowMaterializer<TEntity>.Create((IEntityType)definition.KeyProperty.DeclaringType, definition.StoreObject);
         if (Rows.Unsupported is { } reason)
         {
@@ -43,6 +45,9 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
     private bool Snapshots => Rows.TracksLazily;
 
     public WorkflowSql Sql { get; }
+
+    /// <summary>Prepares the hot statements (claims, outcomes, renewal) on connections that reach the server directly.</summary>
+    public StatementPreparation Preparation { get; }
 
     public WorkflowClock Clock { get; }
 
@@ -62,7 +67,7 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
         if (Rows.Unsupported is null)
         {
             // Rows that cannot be read come back unreadable from the reader itself; the transaction is untouched.
-            return await Rows.ReadAsync(db, Sql.AtomicClaimWithTransactionId, AtomicClaimParameters(batchSize), transactionIdColumn: true, Snapshots, cancellationToken).ConfigureAwait(false);
+            return await Rows.ReadAsync(db, Sql.AtomicClaimWithTransactionId, AtomicClaimParameters(batchSize), transactionIdColumn: true, Snapshots, cancellationToken, Preparation).ConfigureAwait(false);
         }
 
         try
@@ -89,7 +94,7 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
     {
         if (Rows.Unsupported is null)
         {
-            return await Rows.ReadAsync(db, Sql.LeaseClaim!, LeaseClaimParameters(batchSize, lease, token), transactionIdColumn: false, Snapshots, cancellationToken).ConfigureAwait(false);
+            return await Rows.ReadAsync(db, Sql.LeaseClaim!, LeaseClaimParameters(batchSize, lease, token), transactionIdColumn: false, Snapshots, cancellationToken, Preparation).ConfigureAwait(false);
         }
 
         try
@@ -116,8 +121,8 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
     /// </summary>
     public Task<int> WriteAtomicOutcomesAsync(DbContext db, OutcomeBatch outcomes, long xid)
     {
-        var parameters = new List<object>(outcomes.ToParameters()) { Clock.NowParameter(), new NpgsqlParameter(WorkflowSql.XidParameter, xid) };
-        return db.Database.ExecuteSqlRawAsync(Sql.WriteAtomicOutcomes, parameters, CancellationToken.None);
+        NpgsqlParameter[] parameters = [.. outcomes.ToParameters(), Clock.NowParameter(), new(WorkflowSql.XidParameter, NpgsqlDbType.Bigint) { Value = xid }];
+        return Preparation.RunAsync(db, Sql.WriteAtomicOutcomes, parameters, static (command, ct) => command.ExecuteNonQueryAsync(ct), CancellationToken.None);
     }
 
     /// <summary>Atomic batch: the id of the session's open transaction (assigning one), read right after the claim.</summary>
@@ -197,8 +202,8 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
     /// </summary>
     public Task<List<object?>> WriteLeaseOutcomesAsync(DbContext db, OutcomeBatch outcomes, CancellationToken cancellationToken)
     {
-        var parameters = new List<NpgsqlParameter>(outcomes.ToParameters()) { Clock.NowParameter() };
-        return RowReader.ReadKeysAsync(db, Sql.WriteLeaseOutcomes!, parameters, cancellationToken);
+        NpgsqlParameter[] parameters = [.. outcomes.ToParameters(), Clock.NowParameter()];
+        return RowReader.ReadKeysAsync(db, Sql.WriteLeaseOutcomes!, parameters, cancellationToken, Preparation);
     }
 
     /// <summary>Lease mode: <see cref="WriteLeaseOutcomesAsync(DbContext, OutcomeBatch, CancellationToken)"/> on a session of the store's own.</summary>
@@ -236,7 +241,7 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
 
     private NpgsqlParameter[] AtomicClaimParameters(int batchSize)
     {
-        NpgsqlParameter[] parameters = [new(WorkflowSql.BatchSizeParameter, batchSize), Clock.NowParameter()];
+        NpgsqlParameter[] parameters = [new(WorkflowSql.BatchSizeParameter, NpgsqlDbType.Integer) { Value = batchSize }, Clock.NowParameter()];
         return _definition.Filter is { } filter ? [.. parameters, .. filter.CreateParameters()] : parameters;
     }
 
@@ -244,9 +249,9 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
     {
         NpgsqlParameter[] parameters =
         [
-            new(WorkflowSql.BatchSizeParameter, batchSize),
-            new(WorkflowSql.LeaseParameter, lease),
-            new(WorkflowSql.TokenParameter, token),
+            new(WorkflowSql.BatchSizeParameter, NpgsqlDbType.Integer) { Value = batchSize },
+            new(WorkflowSql.LeaseParameter, NpgsqlDbType.Interval) { Value = lease },
+            new(WorkflowSql.TokenParameter, NpgsqlDbType.Text) { Value = token },
             Clock.NowParameter(),
         ];
         return _definition.Filter is { } filter ? [.. parameters, .. filter.CreateParameters()] : parameters;

@@ -73,10 +73,16 @@ public sealed class RowEndpointsTests(RowEndpointsTests.Host host) : IClassFixtu
     }
 
     [Fact]
-    public async Task CurateDomains_Selected_QueuesSitemapAnalysisAndClearsItsError()
+    public async Task CurateDomains_Selected_QueuesSitemapAnalysisAndClearsWhatTheLastRunLeft()
     {
         var id = await host.AddDomainAsync("select-me.example", queueExtraction: false);
-        await host.SqlAsync("UPDATE domains SET sitemap_analysis_status = 'Error', sitemap_analysis_error = 'old failure' WHERE id = @p0", id);
+        await host.SqlAsync(
+            """
+            UPDATE domains SET sitemap_analysis_status = 'Error', sitemap_analysis_error = 'old failure', sitemap_analysis_attempts = 3,
+                sitemap_analysis_lease_expires_at = now(), sitemap_analysis_claimed_by = 'old-claim', sitemap_analysis_next_attempt_at = now() + interval '1 day'
+            WHERE id = @p0
+            """,
+            id);
 
         using var response = await host.PutJsonAsync("/api/domains/sitemap-curation", new { ids = new[] { id }, status = "Selected" });
 
@@ -86,6 +92,10 @@ public sealed class RowEndpointsTests(RowEndpointsTests.Host host) : IClassFixtu
         domain.SitemapCurationStatus.Should().Be(SitemapCurationStatus.Selected);
         domain.SitemapAnalysisStatus.Should().Be(SitemapAnalysisStatus.Queued);
         domain.SitemapAnalysisError.Should().BeNull();
+        domain.SitemapAnalysisAttempts.Should().Be(0, "the library's queueing starts the row afresh");
+        domain.SitemapAnalysisLeaseExpiresAt.Should().BeNull();
+        domain.SitemapAnalysisClaimedBy.Should().BeNull();
+        domain.SitemapAnalysisNextAttemptAt.Should().BeNull();
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ScraperSky.SampleHost.Curation;
 using ScraperSky.SampleHost.Data;
 using ScraperSky.SampleHost.FixtureWeb;
 using ScraperSky.SampleHost.Tests.Infrastructure;
@@ -90,6 +91,36 @@ public sealed class SitemapSubmissionWorkflowTests(SitemapSubmissionWorkflowTest
         domain.SitemapAnalysisStatus.Should().Be(SitemapAnalysisStatus.Error);
         domain.SitemapAnalysisError.Should().Be(reason);
         (await FilesAsync(id)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Curation_SelectedAfterFailedAttempts_QueuesTheRowCleanAndItIsProcessed()
+    {
+        // A domain whose analysis failed before and left its bookkeeping behind: attempts, error text, claim token, and a
+        // next attempt a day away (queued with that, the row would wait a day before any host claimed it).
+        var name = host.Web.HostFor(SiteKind.WellKnown, 7);
+        var id = await host.AddDomainAsync(name, queueExtraction: false);
+        await host.SqlAsync(
+            """
+            UPDATE domains SET sitemap_analysis_status = 'Error', sitemap_analysis_error = 'old failure', sitemap_analysis_attempts = 4,
+                sitemap_analysis_claimed_by = 'old-claim', sitemap_analysis_next_attempt_at = now() + interval '1 day'
+            WHERE id = @p0
+            """,
+            id);
+
+        await using (var scope = host.App.Services.CreateAsyncScope())
+        {
+            var result = await scope.ServiceProvider.GetRequiredService<CurationService>().CurateDomainsAsync([id], SitemapCurationStatus.Selected, CancellationToken.None);
+            result.Queued.Should().Be(1);
+        }
+
+        var domain = await host.AnalysedDomainAsync(id);
+        domain.SitemapAnalysisStatus.Should().Be(SitemapAnalysisStatus.Completed, domain.SitemapAnalysisError);
+        domain.SitemapAnalysisError.Should().BeNull();
+        domain.SitemapAnalysisAttempts.Should().Be(0, "a completed row's count restarts");
+        domain.SitemapAnalysisClaimedBy.Should().BeNull();
+        domain.SitemapAnalysisNextAttemptAt.Should().BeNull();
+        domain.SitemapsFound.Should().Be(1);
     }
 
     [Fact]

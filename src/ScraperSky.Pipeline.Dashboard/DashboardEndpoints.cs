@@ -21,6 +21,8 @@ internal static class DashboardEndpoints
         group.MapGet("/workflow", Guard(Page(WorkflowPage.RenderAsync)));
         group.MapGet("/rows", Guard(Page(RowsPage.RenderAsync)));
         group.MapGet("/reset-stuck", Guard(Page(ResetStuckPage.RenderAsync)));
+        group.MapGet("/errors", Guard(Page(ErrorsPage.RenderAsync)));
+        group.MapGet("/requeue-group", Guard(Page(RequeueGroupPage.RenderAsync)));
         group.MapGet("/events", Guard(EventsAsync));
         group.MapGet("/count", Guard(ActionEndpoints.CountAsync));
         group.MapGet("/operation", Guard(ActionEndpoints.OperationAsync));
@@ -31,6 +33,7 @@ internal static class DashboardEndpoints
         group.MapPost("/run", Guard(http => ActionEndpoints.JobAsync(http, "run")));
         group.MapPost("/reset-stuck", Guard(ActionEndpoints.ResetStuckAsync));
         group.MapPost("/requeue", Guard(http => ActionEndpoints.BulkAsync(http, "requeue")));
+        group.MapPost("/requeue-group", Guard(ErrorGroupActions.RequeueGroupAsync));
         group.MapPost("/cancel", Guard(http => ActionEndpoints.BulkAsync(http, "cancel")));
     }
 

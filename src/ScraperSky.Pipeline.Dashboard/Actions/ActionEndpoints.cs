@@ -193,7 +193,7 @@ internal static class ActionEndpoints
     }
 
     /// <summary>Checks the antiforgery token and reads the form; answers 400 and returns null when either fails.</summary>
-    private static async Task<IFormCollection?> BeginAsync(HttpContext http)
+    internal static async Task<IFormCollection?> BeginAsync(HttpContext http)
     {
         if (!http.Request.HasFormContentType)
         {
@@ -215,7 +215,7 @@ internal static class ActionEndpoints
         return await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task<bool> PermittedAsync(HttpContext http, string action, DashboardPermission permission, string target)
+    internal static async Task<bool> PermittedAsync(HttpContext http, string action, DashboardPermission permission, string target)
     {
         if (await http.RequestServices.GetRequiredService<DashboardAccess>().IsAllowedAsync(http, permission, target).ConfigureAwait(false))
         {
@@ -227,7 +227,7 @@ internal static class ActionEndpoints
         return false;
     }
 
-    private static async Task<IStatusWorkflowQueues?> QueuesAsync(HttpContext http, string workflow)
+    internal static async Task<IStatusWorkflowQueues?> QueuesAsync(HttpContext http, string workflow)
     {
         var services = http.RequestServices;
         if (services.GetService<IStatusWorkflowQueues>() is not { } queues)
@@ -246,7 +246,7 @@ internal static class ActionEndpoints
     }
 
     /// <summary>Back to the page the form came from (a relative address inside the dashboard only), or JSON.</summary>
-    private static async Task DoneAsync(HttpContext http, IFormCollection form, string notice, long rows)
+    internal static async Task DoneAsync(HttpContext http, IFormCollection form, string notice, long rows)
     {
         http.RequestServices.GetRequiredService<DashboardSampler>().Invalidate();
         var back = form["return"].ToString();
@@ -261,7 +261,7 @@ internal static class ActionEndpoints
         await Results.Json(new { notice, rows }).ExecuteAsync(http).ConfigureAwait(false);
     }
 
-    private static Task ProblemAsync(HttpContext http, int status, string message)
+    internal static Task ProblemAsync(HttpContext http, int status, string message)
     {
         Layout.Headers(http.Response);
         return Results.Json(new { error = message }, statusCode: status).ExecuteAsync(http);

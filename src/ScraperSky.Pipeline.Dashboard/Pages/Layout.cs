@@ -18,6 +18,7 @@ internal static class Layout
         ["started"] = "A run was started.",
         ["reset"] = "Reset {0} stuck rows: they are queued again.",
         ["nothing"] = "Nothing to do: no rows matched.",
+        ["requeued"] = "Re-queued {0} rows.",
     };
 
     /// <summary>Writes a page with the dashboard's security headers.</summary>
@@ -31,7 +32,7 @@ internal static class Layout
             .Add($"<meta name=\"pipeline-token-field\" content=\"{E(page.Tokens.FormFieldName)}\"><meta name=\"pipeline-token\" content=\"{E(page.Tokens.RequestToken)}\">")
             .Add("</head><body data-events=\"./events\">")
             .Add($"<header class=\"top\"><a class=\"brand\" href=\"./\">{E(page.Options.Title)}</a><nav>")
-            .Add(Nav("./", "Overview", active == "overview")).Add(Nav("./jobs", "Jobs", active == "jobs"))
+            .Add(Nav("./", "Overview", active == "overview")).Add(Nav("./jobs", "Jobs", active == "jobs")).Add(Nav("./errors", "Errors", active == "errors"))
             .Add("</nav><div class=\"live\"><button type=\"button\" id=\"live-toggle\" aria-pressed=\"true\">Live</button>")
             .Add($"<span id=\"live-status\" class=\"muted\">updated <span data-live-at>{E(Live.LiveKeys.Time(page.Snapshot.TakenAt))}</span></span></div></header><main>");
         if (http.Request.Query["notice"].ToString() is { Length: > 0 } notice && Notices.TryGetValue(notice, out var text))

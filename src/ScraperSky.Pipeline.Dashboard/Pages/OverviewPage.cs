@@ -20,9 +20,10 @@ internal static class OverviewPage
         }
 
         html.Add("<div class=\"tiles\">");
+        var lastHour = await HistoryCharts.LastHourAsync(page, s.Workflows.Select(w => w.Info.Name)).ConfigureAwait(false);
         foreach (var w in s.Workflows)
         {
-            html.Add(WorkflowTile(w, s));
+            html.Add(WorkflowTile(w, s, HistoryCharts.Sparkline(w.Info.Name, lastHour.GetValueOrDefault(w.Info.Name))));
         }
 
         html.Add("</div></section>");
@@ -46,7 +47,7 @@ internal static class OverviewPage
         await Layout.WriteAsync(page, "Overview", "overview", html.ToString()).ConfigureAwait(false);
     }
 
-    private static string WorkflowTile(WorkflowSample w, DashboardSnapshot s)
+    private static string WorkflowTile(WorkflowSample w, DashboardSnapshot s, string sparkline)
     {
         var name = w.Info.Name;
         string Key(string field) => LiveKeys.Workflow(name, field);
@@ -64,7 +65,7 @@ internal static class OverviewPage
             + $"<div><dt>Throughput</dt><dd><span class=\"throughput\" data-throughput=\"{E(Key("done"))}\" data-start=\"{E(s.Values.GetValueOrDefault(Key("done"), ""))}\">–</span></dd></div>"
             + $"<div><dt>Oldest queued</dt><dd>{Shown(Key("oldest"), s.Values, cssClass: "oldest")}</dd></div>"
             + $"<div><dt><a href=\"{rows}&amp;status=Completed\">Completed</a></dt><dd>{Shown(Key("completed"), s.Values, cssClass: "completed")}</dd></div>"
-            + $"</dl><p class=\"muted small\">{Shown(Key("state"), s.Values)} · {Shown(Key("counted"), s.Values)}</p></article>";
+            + $"</dl>{sparkline}<p class=\"muted small\">{Shown(Key("state"), s.Values)} · {Shown(Key("counted"), s.Values)}</p></article>";
     }
 
     private static string JobTile(JobSample j, DashboardSnapshot s)

@@ -68,6 +68,7 @@ internal static class WorkflowPage
         }
 
         html.Add("</section>");
+        html.Add(await HistoryCharts.WorkflowSectionAsync(page, name).ConfigureAwait(false));
         html.Add("<section aria-labelledby=\"settings\"><h2 id=\"settings\">Settings</h2><table class=\"grid\"><thead><tr><th>Setting</th><th>Value</th><th>Source</th></tr></thead><tbody>");
         foreach (var setting in info.Settings)
         {

@@ -36,8 +36,12 @@ public sealed class DashboardHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts the app. With <paramref name="viewerOnly"/> every request is the signed-in user "viewer" behind the "ops" policy, and the app's resolver lets it view only.</summary>
-    /// <remarks>With <paramref name="cluster"/> the library's cluster coordination runs too (hosts, cluster-wide pause).</remarks>
-    public static async Task<DashboardHost> StartAsync(bool viewerOnly = false, bool cluster = false)
+    /// <remarks>
+    /// With <paramref name="cluster"/> the library's cluster coordination runs too (hosts, cluster-wide pause). With
+    /// <paramref name="history"/> the pipeline history is recorded and the workflow runs here (its processor fails every
+    /// third order), so the test drains queued rows into history.
+    /// </remarks>
+    public static async Task<DashboardHost> StartAsync(bool viewerOnly = false, bool cluster = false, bool history = false)
     {
         var connectionString = await TestDatabase.CreateAsync();
         await using (var connection = new NpgsqlConnection(connectionString))
@@ -59,12 +63,17 @@ public sealed class DashboardHost : IAsyncDisposable
             .UseProcessor<OrderProcessor>()
             .Configure(o =>
             {
-                o.Enabled = false;
+                o.Enabled = history;
                 o.Schedule.Interval = TimeSpan.FromSeconds(1);
             });
         if (cluster)
         {
             builder.Services.AddPipelineCluster(connectionString);
+        }
+
+        if (history)
+        {
+            builder.Services.AddPipelineHistory();
         }
 
         builder.Services.AddScheduledJob("nightly-report", _ => Task.FromResult(0), o => o.Interval = TimeSpan.FromHours(1));

@@ -40,9 +40,12 @@ public sealed class ShopDb(DbContextOptions<ShopDb> options) : DbContext(options
     });
 }
 
-/// <summary>Never runs: the browser tests' workflow is disabled on their host, so rows stay where the test puts them.</summary>
+/// <summary>
+/// Runs only on a host started with history (elsewhere the workflow is disabled, so rows stay where the test puts them):
+/// completes an order, or fails every third one with a message that names it.
+/// </summary>
 public sealed class OrderProcessor : IStatusItemProcessor<Order>
 {
     public ValueTask<ItemResult> ProcessAsync(Order item, StatusItemContext context, CancellationToken cancellationToken)
-        => ValueTask.FromResult(ItemResult.Completed);
+        => ValueTask.FromResult(item.Id % 3 == 0 ? ItemResult.Failed($"HTTP 503 from the shop for order {item.Id}") : ItemResult.Completed);
 }

@@ -41,9 +41,10 @@ public sealed class DashboardHost : IAsyncDisposable
     /// <paramref name="history"/> the pipeline history is recorded and the workflow runs here (its processor fails every
     /// third order), so the test drains queued rows into history.
     /// </remarks>
-    public static async Task<DashboardHost> StartAsync(bool viewerOnly = false, bool cluster = false, bool history = false)
+    public static async Task<DashboardHost> StartAsync(bool viewerOnly = false, bool cluster = false, bool history = false, string? database = null)
     {
-        var connectionString = await TestDatabase.CreateAsync();
+        // A database of its own, or the one given (a host started again on an earlier host's data).
+        var connectionString = database ?? await TestDatabase.CreateAsync();
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();

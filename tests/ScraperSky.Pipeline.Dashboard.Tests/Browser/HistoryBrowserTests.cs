@@ -8,14 +8,16 @@ namespace ScraperSky.Pipeline.Dashboard.Tests.Browser;
 
 /// <summary>
 /// The history in a real browser: the workflow drains real rows (some fail), the history is flushed through the
-/// recorder's flush seam, and the pages show it; a failure group is re-queued end to end.
+/// recorder's flush seam, the host stops and a new one starts on the same database, and its pages show the history;
+/// a failure group is re-queued end to end.
 /// </summary>
 public sealed class HistoryBrowserTests(Chromium chromium, ITestOutputHelper output) : IClassFixture<Chromium>
 {
     [Fact]
     public async Task History_DrainedWorkflow_IsChartedAndAFailureGroupIsRequeued()
     {
-        await using var host = await DashboardHost.StartAsync(history: true);
+        var first = await DashboardHost.StartAsync(history: true);
+        var host = first;
         await host.ExecuteAsync("INSERT INTO orders (status, updated_at) SELECT 'Queued', now() FROM generate_series(1, 12)");
         var page = await chromium.NewPageAsync();
 
@@ -28,7 +30,12 @@ public sealed class HistoryBrowserTests(Chromium chromium, ITestOutputHelper out
         scheduler.Pause(host.Services.GetRequiredService<IPipelineCatalog>().GetWorkflow("orders")!.JobId);
         await FlushUntilAsync(host, completed: 8, failed: 4);
 
-        await page.ReloadAsync();
+        // The history is in the database, not in the host: a host started afterwards charts it.
+        await first.DisposeAsync();
+        await using var second = await DashboardHost.StartAsync(history: true, database: first.ConnectionString);
+        host = second;
+        host.Services.GetRequiredService<IJobScheduler>().Pause(host.Services.GetRequiredService<IPipelineCatalog>().GetWorkflow("orders")!.JobId);
+        await page.GotoAsync(host.Page("").ToString());
         await Expect(page.Locator("[data-sparkline='orders']")).ToContainTextAsync("8 done · 4 failed in 60 min");
 
         await page.GotoAsync(host.Page("workflow?name=orders").ToString());

@@ -25,8 +25,8 @@ public sealed class Order
 public sealed class ShopDb(DbContextOptions<ShopDb> options) : DbContext(options)
 {
     public const string Ddl = """
-        CREATE TABLE orders (id bigserial PRIMARY KEY, status text NOT NULL DEFAULT 'Completed', error text, updated_at timestamptz);
-        CREATE INDEX orders_queued ON orders (id) WHERE status = 'Queued';
+        CREATE TABLE IF NOT EXISTS orders (id bigserial PRIMARY KEY, status text NOT NULL DEFAULT 'Completed', error text, updated_at timestamptz);
+        CREATE INDEX IF NOT EXISTS orders_queued ON orders (id) WHERE status = 'Queued';
         """;
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.Entity<Order>(e =>

@@ -9,30 +9,9 @@ namespace ScraperSky.Pipeline.Tests.Scheduling;
 /// The one failure policy of every job: <c>OnRepeatedFailure = Stop</c> (the seeds' AbstractService contract) and
 /// <c>RetryDelay</c>, on the scheduler with a fake clock (Public API v1, item 3).
 /// </summary>
-public sealed class FailurePolicyTests : IDisposable
+public sealed class FailurePolicyTests : SchedulerTestBase
 {
-    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
-    private readonly StallingTimeProvider _time = new();
-    private readonly ServiceProvider _services = new ServiceCollection().BuildServiceProvider();
-    private readonly JobScheduler _scheduler;
-    private readonly Signals<JobRunResult> _executed = new();
-    private readonly Signals<JobRunResult> _failed = new();
     private readonly Signals<string> _cleanedUp = new();
-    private readonly DateTimeOffset _t0;
-
-    public FailurePolicyTests()
-    {
-        _scheduler = new JobScheduler(_time, _services.GetRequiredService<IServiceScopeFactory>(), NullLogger<JobScheduler>.Instance);
-        _scheduler.JobExecuted += (_, r) => _executed.Post(r);
-        _scheduler.JobFailed += (_, r) => _failed.Post(r);
-        _t0 = _time.GetUtcNow();
-    }
-
-    public void Dispose()
-    {
-        _scheduler.Dispose();
-        _services.Dispose();
-    }
 
     [Fact]
     public async Task Stop_MaxConsecutiveFailuresReached_JobFaultsRunsNoMoreAndCleansUpOnce()
@@ -196,13 +175,9 @@ public sealed class FailurePolicyTests : IDisposable
     }
 
     private void Add(string id, Func<ScheduledJobContext, Task<int>> body, Action<ScheduledJobOptions>? configure = null)
-    {
-        var options = new ScheduledJobOptions { Interval = Minute };
-        configure?.Invoke(options);
-        _scheduler.Add(new JobDefinition(id, JobSchedule.From(options), body, $"test job '{id}'", _ =>
+        => Add(id, body, configure, _ =>
         {
             _cleanedUp.Post(id);
             return Task.CompletedTask;
-        }));
-    }
+        });
 }

@@ -6,34 +6,8 @@ using ScraperSky.Pipeline.Tests.Infrastructure;
 namespace ScraperSky.Pipeline.Tests.Scheduling;
 
 /// <summary>The shared scheduler's APScheduler semantics, driven by a fake clock (issue 3).</summary>
-public sealed class JobSchedulerTests : IDisposable
+public sealed class JobSchedulerTests : SchedulerTestBase
 {
-    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
-    private readonly StallingTimeProvider _time = new();
-    private readonly ServiceProvider _services = new ServiceCollection().BuildServiceProvider();
-    private readonly JobScheduler _scheduler;
-    private readonly Signals<JobRunResult> _executed = new();
-    private readonly Signals<JobRunResult> _failed = new();
-    private readonly Signals<JobRunResult> _missed = new();
-    private readonly Signals<JobRunResult> _skipped = new();
-    private readonly DateTimeOffset _t0;
-
-    public JobSchedulerTests()
-    {
-        _scheduler = new JobScheduler(_time, _services.GetRequiredService<IServiceScopeFactory>(), NullLogger<JobScheduler>.Instance);
-        _scheduler.JobExecuted += (_, r) => _executed.Post(r);
-        _scheduler.JobFailed += (_, r) => _failed.Post(r);
-        _scheduler.JobMissed += (_, r) => _missed.Post(r);
-        _scheduler.JobSkipped += (_, r) => _skipped.Post(r);
-        _t0 = _time.GetUtcNow();
-    }
-
-    public void Dispose()
-    {
-        _scheduler.Dispose();
-        _services.Dispose();
-    }
-
     [Fact]
     public async Task Start_FirstRunIsDueAtOnce_NextRunOneIntervalLater()
     {
@@ -589,13 +563,6 @@ public sealed class JobSchedulerTests : IDisposable
         await _failed.NextAsync();
 
         counted.Should().Equal("scrapersky.pipeline.scheduler.runs:succeeded", "scrapersky.pipeline.scheduler.runs:failed");
-    }
-
-    private void Add(string id, Func<ScheduledJobContext, Task<int>> body, Action<ScheduledJobOptions>? configure = null)
-    {
-        var options = new ScheduledJobOptions { Interval = Minute };
-        configure?.Invoke(options);
-        _scheduler.Add(new JobDefinition(id, JobSchedule.From(options), body, $"test job '{id}'"));
     }
 
     private static void InterlockedMax(ref int target, int value)

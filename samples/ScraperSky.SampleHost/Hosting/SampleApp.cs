@@ -109,6 +109,9 @@ public static class SampleApp
         // The operator's dashboard at /pipeline: mapped without a policy, so loopback requests only (and a loopback
         // caller may act: re-queue, cancel, pause, run now). A deployment puts .RequireAuthorization("…") on it.
         services.AddPipelineDashboard(o => o.Title = "ScraperSky");
+
+        // Per-minute history in the library's own schema, for the dashboard's charts and errors page.
+        services.AddPipelineHistory();
         services.Configure<DevToolsOptions>(configuration.GetSection(DevToolsOptions.Section));
         services.AddSampleHealthChecks();
         services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -16,9 +16,10 @@ public enum WakeUpState
     Reconnecting = 3,
 
     /// <summary>
-    /// Wake-up is on but no notification can arrive, so the workflow only polls on its schedule: the connection goes
-    /// through a transaction-mode pooler (LISTEN cannot work there), or the start-up check found the wake-up trigger
-    /// missing or outdated. <see cref="WakeUpStatus.Reason"/> says which.
+    /// Wake-up is on but notifications cannot arrive, so the workflow picks rows up on its schedule's poll: the
+    /// connection goes through a transaction-mode pooler (LISTEN cannot work there), or the start-up check found the
+    /// wake-up trigger missing, disabled or outdated (then only rows queued through <see cref="IStatusWorkflowQueues"/>,
+    /// which notify by themselves, still wake it). <see cref="WakeUpStatus.Reason"/> says which.
     /// </summary>
     PollingOnly = 4,
 }

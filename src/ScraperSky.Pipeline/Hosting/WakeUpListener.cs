@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -147,7 +148,7 @@ internal sealed class WakeUpListener : BackgroundService
             catch (Exception ex)
             {
                 Log.WakeUpConnectionLost(_logger, ex, string.Join(", ", workflows), delay);
-                _states.SetConnection(workflows, Status(WakeUpState.Reconnecting, $"{(first ? "The listening connection could not be opened" : "The listening connection was lost")} ({ex.GetType().Name}: {ex.Message}); retrying in {delay}, polling meanwhile."));
+                _states.SetConnection(workflows, Status(WakeUpState.Reconnecting, $"{(first ? "The listening connection could not be opened" : "The listening connection was lost")} ({ex.GetType().Name}: {ex.Message}); retrying in {delay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s, polling meanwhile."));
             }
 
             try

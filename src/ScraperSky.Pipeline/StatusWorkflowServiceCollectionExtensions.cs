@@ -65,6 +65,7 @@ public static class StatusWorkflowServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatusWorkflowOptions>, StatusWorkflowOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IScheduledJobSource, StatusWorkflowJobSource>());
         services.TryAddSingleton<WakeSignals>();
+        services.TryAddSingleton<WakeUpStates>();
         services.TryAddSingleton<WakeUpListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WakeUpListener>(sp => sp.GetRequiredService<WakeUpListener>()));
         services.TryAddSingleton(sp => new StatusWorkflowScripts(sp.GetServices<StatusWorkflow>(), sp.GetService<ClusterSchemaName>()?.Value));
@@ -125,7 +126,8 @@ public static class StatusWorkflowServiceCollectionExtensions
             sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IConfiguration>(),
-            sp.GetService<SqlClock>()));
+            sp.GetService<SqlClock>(),
+            sp.GetService<WakeUpStates>()));
         return services;
     }
 

@@ -18,6 +18,10 @@
       var key = el.getAttribute("data-live-flag");
       if (Object.prototype.hasOwnProperty.call(f, key)) { el.hidden = !f[key]; }
     });
+    document.querySelectorAll("[data-live-title]").forEach(function (el) {
+      var key = el.getAttribute("data-live-title");
+      if (Object.prototype.hasOwnProperty.call(v, key)) { el.title = v[key]; }
+    });
     document.querySelectorAll("[data-live-at]").forEach(function (el) { el.textContent = snapshot.at; });
     document.querySelectorAll("[data-throughput]").forEach(function (el) {
       var done = Number(v[el.getAttribute("data-throughput")]);

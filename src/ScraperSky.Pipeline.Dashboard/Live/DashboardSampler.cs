@@ -206,7 +206,18 @@ internal sealed class DashboardSampler : IDisposable
             }
 
             var paused = clusterPaused.Contains(info.JobId) || jobInfos.Any(j => j.JobId == info.JobId && j.State == ScheduledJobState.Paused);
-            workflows.Add(new WorkflowSample(info, counts, paused, Stalled(info, counts, paused, now)));
+            WakeUpStatus? wakeUp;
+            try
+            {
+                wakeUp = _catalog!.GetWakeUpStatus(info.Name);
+            }
+            catch (Exception ex)
+            {
+                DashboardLog.SampleFailed(_logger, ex, $"the wake-up state of workflow '{info.Name}'");
+                wakeUp = null;
+            }
+
+            workflows.Add(new WorkflowSample(info, counts, paused, Stalled(info, counts, paused, now), wakeUp));
         }
 
         var jobs = jobInfos.Select(j =>

@@ -45,7 +45,8 @@ internal sealed class DashboardSnapshot
 /// <param name="Counts">The cached counts, or <see langword="null"/> when reading them failed.</param>
 /// <param name="Paused">Whether its job is paused (cluster-wide or here).</param>
 /// <param name="Stalled">Queued rows and no progress for <see cref="PipelineDashboardOptions.StalledAfter"/>.</param>
-internal sealed record WorkflowSample(StatusWorkflowInfo Info, StatusCounts? Counts, bool Paused, bool Stalled);
+/// <param name="WakeUp">The catalog's wake-up state on this host, or <see langword="null"/> when reading it failed.</param>
+internal sealed record WorkflowSample(StatusWorkflowInfo Info, StatusCounts? Counts, bool Paused, bool Stalled, WakeUpStatus? WakeUp = null);
 
 /// <summary>One job in a sample.</summary>
 /// <param name="Info">The scheduler's snapshot.</param>

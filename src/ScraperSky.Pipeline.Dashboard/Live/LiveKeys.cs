@@ -38,6 +38,10 @@ internal static class LiveKeys
             flags[Workflow(name, "stuck")] = (c?.StuckProcessing ?? 0) > 0;
             flags[Workflow(name, "paused")] = w.Paused;
             flags[Workflow(name, "error")] = (c?.Error ?? 0) > 0;
+            var wakeUp = w.WakeUp?.State;
+            values[Workflow(name, "wakeup")] = wakeUp == WakeUpState.Reconnecting ? "wake-up lost" : "polling only";
+            values[Workflow(name, "wakeup-reason")] = w.WakeUp?.Reason ?? "";
+            flags[Workflow(name, "wakeup")] = wakeUp is WakeUpState.Reconnecting or WakeUpState.PollingOnly;
         }
 
         foreach (var j in jobs)

@@ -23,6 +23,17 @@ internal static class Html
     public static string Shown(string key, IReadOnlyDictionary<string, string> values, string tag = "span", string? cssClass = null)
         => $"<{tag}{(cssClass is null ? "" : $" class=\"{cssClass}\"")} data-live=\"{E(key)}\">{E(values.GetValueOrDefault(key, ""))}</{tag}>";
 
+    /// <summary>
+    /// The wake-up badge of a workflow, shown while its listener is reconnecting or it can only poll: the text says
+    /// which, the title why (both live).
+    /// </summary>
+    public static string WakeUpBadge(string workflow, IReadOnlyDictionary<string, bool> flags, IReadOnlyDictionary<string, string> values)
+    {
+        var key = Live.LiveKeys.Workflow(workflow, "wakeup");
+        var reason = Live.LiveKeys.Workflow(workflow, "wakeup-reason");
+        return $"<span class=\"badge warn\" data-live-flag=\"{E(key)}\" data-live-title=\"{E(reason)}\" title=\"{E(values.GetValueOrDefault(reason, ""))}\"{(flags.GetValueOrDefault(key) ? "" : " hidden")}>{Shown(key, values)}</span>";
+    }
+
     /// <summary>A badge shown while a live flag is true.</summary>
     public static string Badge(string key, IReadOnlyDictionary<string, bool> flags, string text, string kind, string? title = null)
         => $"<span class=\"badge {kind}\" data-live-flag=\"{E(key)}\"{(title is null ? "" : $" title=\"{E(title)}\"")}{(flags.GetValueOrDefault(key) ? "" : " hidden")}>{text}</span>";

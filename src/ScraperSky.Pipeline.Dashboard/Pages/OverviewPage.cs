@@ -57,6 +57,7 @@ internal static class OverviewPage
             + Badge(Key("paused"), s.Flags, "paused", "info")
             + Badge(Key("stalled"), s.Flags, "stalled", "warn", "Queued rows and no progress")
             + Badge(Key("stuck"), s.Flags, $"{Shown(Key("stuck"), s.Values)} stuck", "bad", "Rows in processing past their lease")
+            + WakeUpBadge(name, s.Flags, s.Values)
             + (w.Info.Enabled ? "" : "<span class=\"badge muted\" title=\"This host does not run the workflow\">disabled here</span>")
             + "</header><dl class=\"counts\">"
             + $"<div><dt><a href=\"{rows}&amp;status=Queued\">Queued</a></dt><dd>{Shown(Key("queued"), s.Values, cssClass: "queued")}</dd></div>"

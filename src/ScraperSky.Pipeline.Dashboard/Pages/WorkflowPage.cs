@@ -27,6 +27,7 @@ internal static class WorkflowPage
             .Add(Badge(Key("paused"), s.Flags, "paused", "info"))
             .Add(Badge(Key("stalled"), s.Flags, "stalled", "warn", "Queued rows and no progress"))
             .Add(Badge(Key("stuck"), s.Flags, $"{Shown(Key("stuck"), s.Values)} stuck", "bad", "Rows in processing past their lease"))
+            .Add(WakeUpBadge(name, s.Flags, s.Values))
             .Add("</h1>");
         html.Add(Notices.Missing(s));
         html.Add($"<p class=\"muted\">Table <code>{E(info.Table)}</code> · key <code>{E(info.KeyColumn)}</code> · status <code>{E(info.StatusColumn)}</code> · {E(info.Mode.ToString())} mode · job <code>{E(info.JobId)}</code> · {E(info.Cron is { } cron ? "cron " + cron : LiveKeys.Every(info.Interval))}{(info.Enabled ? "" : " · disabled on this host")}</p>");

@@ -140,6 +140,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
                 var ddl = WakeUp.WakeUpSql.TriggerDdl(_definition!);
                 await db.Database.ExecuteSqlRawAsync(ddl, cancellationToken).ConfigureAwait(false);
                 Log.WakeUpTriggerInstalled(_logger, Name);
+                scope.ServiceProvider.GetService<WakeUp.WakeUpStates>()?.SetTriggerProblem(Name, null);
             }
             else if (options.WakeUp.Enabled && options.StartupCheck != StartupCheckMode.Off
                 && await WakeUp.WakeUpTriggerCheck.ProblemAsync(db, _definition!, options, cancellationToken).ConfigureAwait(false) is { } triggerProblem)
@@ -150,6 +151,7 @@ internal sealed class StatusWorkflow<TEntity> : StatusWorkflow
                 }
 
                 Log.WakeUpTriggerProblem(_logger, Name, triggerProblem);
+                scope.ServiceProvider.GetService<WakeUp.WakeUpStates>()?.SetTriggerProblem(Name, new WakeUpStatus { State = WakeUpState.PollingOnly, Reason = triggerProblem, Since = _time.GetUtcNow() });
             }
 
             if (options.StartupCheck != StartupCheckMode.Off)

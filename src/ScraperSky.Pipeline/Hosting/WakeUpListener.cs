@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,16 +28,18 @@ internal sealed class WakeUpListener : BackgroundService
     private readonly IReadOnlyList<StatusWorkflow> _workflows;
     private readonly IOptionsMonitor<StatusWorkflowOptions> _options;
     private readonly WakeSignals _signals;
+    private readonly WakeUpStates _states;
     private readonly IServiceScopeFactory _scopes;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private long _connections;
 
-    public WakeUpListener(IEnumerable<StatusWorkflow> workflows, IOptionsMonitor<StatusWorkflowOptions> options, WakeSignals signals, IServiceScopeFactory scopes, TimeProvider time, ILogger<WakeUpListener> logger)
+    public WakeUpListener(IEnumerable<StatusWorkflow> workflows, IOptionsMonitor<StatusWorkflowOptions> options, WakeSignals signals, WakeUpStates states, IServiceScopeFactory scopes, TimeProvider time, ILogger<WakeUpListener> logger)
     {
         _workflows = workflows.ToList();
         _options = options;
         _signals = signals;
+        _states = states;
         _scopes = scopes;
         _time = time;
         _logger = logger;
@@ -58,8 +61,13 @@ internal sealed class WakeUpListener : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var groups = _workflows
-            .Select(w => (Workflow: w, Options: _options.Get(w.Name)))
+        var all = _workflows.Select(w => (Workflow: w, Options: _options.Get(w.Name))).ToList();
+        foreach (var (workflow, options) in all.Where(x => !x.Options.Enabled || !x.Options.WakeUp.Enabled))
+        {
+            _states.SetConnection([workflow.Name], Status(WakeUpState.Off, options.Enabled ? "WakeUp:Enabled is false." : "The workflow is disabled on this host."));
+        }
+
+        var groups = all
             .Where(x => x.Options.Enabled && x.Options.WakeUp.Enabled)
             .GroupBy(x => x.Options.WakeUp.ConnectionString ?? ConnectionStringOf(x.Workflow), StringComparer.Ordinal)
             .ToList();
@@ -86,6 +94,7 @@ internal sealed class WakeUpListener : BackgroundService
         };
         var delay = FirstReconnectDelay;
         var first = true;
+        _states.SetConnection(workflows, Status(WakeUpState.Connecting, null));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -97,6 +106,7 @@ internal sealed class WakeUpListener : BackgroundService
                     if (first && await BehindTransactionPoolerAsync(connection, builder.ConnectionString, stoppingToken).ConfigureAwait(false))
                     {
                         Log.WakeUpBehindPooler(_logger, string.Join(", ", workflows));
+                        _states.SetConnection(workflows, Status(WakeUpState.PollingOnly, "The connection goes through a transaction-mode pooler, where LISTEN cannot work: rows are picked up by the Schedule:Interval poll. Set WakeUp:ConnectionString to a direct (or session-mode) connection to listen."));
                         return;
                     }
 
@@ -123,6 +133,7 @@ internal sealed class WakeUpListener : BackgroundService
 
                     first = false;
                     delay = FirstReconnectDelay;
+                    _states.SetConnection(workflows, Status(WakeUpState.Listening, null));
                     Listening?.Invoke();
                     while (true)
                     {
@@ -137,6 +148,7 @@ internal sealed class WakeUpListener : BackgroundService
             catch (Exception ex)
             {
                 Log.WakeUpConnectionLost(_logger, ex, string.Join(", ", workflows), delay);
+                _states.SetConnection(workflows, Status(WakeUpState.Reconnecting, $"{(first ? "The listening connection could not be opened" : "The listening connection was lost")} ({ex.GetType().Name}: {ex.Message}); retrying in {delay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s, polling meanwhile."));
             }
 
             try
@@ -151,6 +163,8 @@ internal sealed class WakeUpListener : BackgroundService
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReconnectDelay.Ticks));
         }
     }
+
+    private WakeUpStatus Status(WakeUpState state, string? reason) => new() { State = state, Reason = reason, Since = _time.GetUtcNow() };
 
     /// <summary>
     /// A transaction-mode pooler hands a client's idle server connection to the next client: two connections that

@@ -29,6 +29,16 @@ public interface IPipelineCatalog
     ValueTask<StatusCounts> GetCountsAsync(string workflowName, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Gets how the workflow learns of newly queued rows on this host: whether its wake-up listener listens, is
+    /// reconnecting after a lost connection, or cannot hear notifications (a transaction-mode pooler, a missing or
+    /// outdated trigger) so the workflow only polls. A read of the state the listener and the start-up check keep; no query.
+    /// </summary>
+    /// <param name="workflowName">The workflow's name.</param>
+    /// <returns>The wake-up state, with the reason when it is not listening.</returns>
+    /// <exception cref="ArgumentException">No workflow has that name.</exception>
+    WakeUpStatus GetWakeUpStatus(string workflowName);
+
+    /// <summary>
     /// Reads a page of the workflow's rows that match <paramref name="filter"/>, ordered by key (keyset paging). A filter
     /// without statuses also lists rows whose value is none of the workflow's four (their <see cref="StatusRow.Status"/>
     /// is <see langword="null"/>).

@@ -24,6 +24,7 @@ internal sealed class PipelineCatalog : IPipelineCatalog
     public const int MaxPageSize = 1000;
 
     private readonly IReadOnlyList<CatalogWorkflow> _workflows;
+    private readonly WakeUp.WakeUpStates? _wakeUpStates;
 
     public PipelineCatalog(
         IEnumerable<StatusWorkflowRegistration> registrations,
@@ -33,8 +34,10 @@ internal sealed class PipelineCatalog : IPipelineCatalog
         IServiceScopeFactory scopes,
         TimeProvider time,
         IConfiguration? configuration = null,
-        SqlClock? sqlClock = null)
+        SqlClock? sqlClock = null,
+        WakeUp.WakeUpStates? wakeUpStates = null)
     {
+        _wakeUpStates = wakeUpStates;
         Options = options;
         Jobs = jobs;
         Scopes = scopes;
@@ -78,6 +81,21 @@ internal sealed class PipelineCatalog : IPipelineCatalog
 
     public ValueTask<StatusCounts> GetCountsAsync(string workflowName, CancellationToken cancellationToken = default)
         => Find(workflowName).Counts.GetAsync(cancellationToken);
+
+    public WakeUpStatus GetWakeUpStatus(string workflowName)
+    {
+        var workflow = Find(workflowName);
+        if (_wakeUpStates?.Get(workflow.Name) is { } status)
+        {
+            return status;
+        }
+
+        // The listener has not started yet: say what it will do from the options it will read.
+        var options = Options.Get(workflow.Name);
+        return !options.Enabled ? new WakeUpStatus { State = WakeUpState.Off, Reason = "The workflow is disabled on this host." }
+            : !options.WakeUp.Enabled ? new WakeUpStatus { State = WakeUpState.Off, Reason = "WakeUp:Enabled is false." }
+            : new WakeUpStatus { State = WakeUpState.Connecting };
+    }
 
     public async Task<StatusRowPage> GetRowsAsync(string workflowName, StatusRowFilter filter, string? after = null, int limit = 50, CancellationToken cancellationToken = default)
     {

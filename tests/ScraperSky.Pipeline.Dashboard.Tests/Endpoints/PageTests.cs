@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Encodings.Web;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using ScraperSky.Pipeline.Dashboard.Tests.Infrastructure;
@@ -112,6 +114,51 @@ public sealed class PageTests
 
         html.Should().Contain("<td><code>Schedule:Interval</code></td><td>00:00:05</td><td class=\"muted\">code</td>");
         html.Should().Contain("data-live=\"w:orders:queued\">3<");
+    }
+
+    [Theory]
+    [InlineData("/pipeline/")]
+    [InlineData("/pipeline/workflow?name=orders")]
+    public async Task WakeUpReconnecting_ShowsTheBadgeWithTheReason(string path)
+    {
+        const string reason = "The listening connection was lost; retrying in 1 s, polling meanwhile.";
+        var catalog = new FakeCatalog { WakeUp = new WakeUpStatus { State = WakeUpState.Reconnecting, Reason = reason } };
+        await using var app = new DashboardAppFactory(s => s.AddSingleton<IPipelineCatalog>(catalog).AddPipelineDashboard(), e => e.MapPipelineDashboard());
+        using var client = app.Client();
+
+        var html = await client.GetStringAsync(path);
+
+        WakeUpBadge(html).Should().Contain($"title=\"{HtmlEncoder.Default.Encode(reason)}\"").And.Contain(">wake-up lost<").And.NotContain(" hidden");
+    }
+
+    [Theory]
+    [InlineData(WakeUpState.Listening, true)]
+    [InlineData(WakeUpState.Off, true)]
+    [InlineData(WakeUpState.Connecting, true)]
+    [InlineData(WakeUpState.PollingOnly, false)]
+    public async Task WakeUpBadge_ShownOnlyWhenReconnectingOrPollingOnly(WakeUpState state, bool hidden)
+    {
+        var catalog = new FakeCatalog { WakeUp = new WakeUpStatus { State = state, Reason = state == WakeUpState.PollingOnly ? "Behind a transaction-mode pooler." : null } };
+        await using var app = new DashboardAppFactory(s => s.AddSingleton<IPipelineCatalog>(catalog).AddPipelineDashboard(), e => e.MapPipelineDashboard());
+        using var client = app.Client();
+
+        var badge = WakeUpBadge(await client.GetStringAsync("/pipeline/"));
+
+        if (hidden)
+        {
+            badge.Should().Contain(" hidden>");
+        }
+        else
+        {
+            badge.Should().NotContain(" hidden").And.Contain(">polling only<").And.Contain("title=\"Behind a transaction-mode pooler.\"");
+        }
+    }
+
+    private static string WakeUpBadge(string html)
+    {
+        var match = Regex.Match(html, "<span class=\"badge warn\" data-live-flag=\"w:orders:wakeup\"[^>]*>.*?</span></span>");
+        match.Success.Should().BeTrue("the page carries the wake-up badge of the workflow (hidden or not)");
+        return match.Value;
     }
 
     [Fact]

@@ -44,7 +44,12 @@ public sealed class FakeCatalog : IPipelineCatalog
     /// <summary>Gets how many times the counts were read (each is a query in the real catalog).</summary>
     public long CountCalls => Interlocked.Read(ref _countCalls);
 
+    /// <summary>Gets or sets the wake-up state every workflow answers.</summary>
+    public WakeUpStatus WakeUp { get; set; } = new() { State = WakeUpState.Listening };
+
     public IReadOnlyList<StatusWorkflowInfo> GetWorkflows() => [Orders];
+
+    public WakeUpStatus GetWakeUpStatus(string workflowName) => workflowName == Orders.Name ? WakeUp : throw new ArgumentException($"No workflow '{workflowName}'.", nameof(workflowName));
 
     public StatusWorkflowInfo? GetWorkflow(string workflowName) => workflowName == Orders.Name ? Orders : null;
 

@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using ScraperSky.Pipeline.Tests.Infrastructure;
 using ScraperSky.Pipeline.WakeUp;
@@ -112,6 +113,43 @@ public sealed class WakeUpListenerTests(SchemaFixture db) : IClassFixture<Schema
         listener.Connections.Should().Be(2);
     }
 
+    /// <summary>
+    /// The catalog reports a lost listener as Reconnecting until it listens again. The reconnect back-off runs on a fake
+    /// clock, so the Reconnecting state holds until the test advances it: no race with a fast reconnect.
+    /// </summary>
+    [Fact]
+    public async Task ListenerConnectionKilled_WakeUpStatusIsReconnecting_ThenListeningAgain()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var running = await StartAsync("wake_state", time: time);
+        var catalog = running.Host.Services.GetRequiredService<IPipelineCatalog>();
+        var listener = running.Host.Services.GetRequiredService<WakeUpListener>();
+        catalog.GetWakeUpStatus("wake_state").State.Should().Be(WakeUpState.Listening);
+
+        await db.Database.ExecuteAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{WakeUpListener.ApplicationName}' AND datname = current_database()");
+        await WaitUntilAsync(() => catalog.GetWakeUpStatus("wake_state").State == WakeUpState.Reconnecting);
+
+        var lost = catalog.GetWakeUpStatus("wake_state");
+        lost.Reason.Should().Contain("listening connection was lost");
+        lost.Since.Should().Be(time.GetUtcNow());
+        listener.Connections.Should().Be(1, "the back-off delay runs on the fake clock, so the listener waits until it is advanced");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntilAsync(() => catalog.GetWakeUpStatus("wake_state").State == WakeUpState.Listening);
+
+        catalog.GetWakeUpStatus("wake_state").Reason.Should().BeNull();
+        listener.Connections.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task WakeUpStatus_UnknownWorkflow_ThrowsNamingIt()
+    {
+        await using var running = await StartAsync("wake_known");
+        var catalog = running.Host.Services.GetRequiredService<IPipelineCatalog>();
+
+        catalog.Invoking(c => c.GetWakeUpStatus("nope")).Should().Throw<ArgumentException>().WithMessage("*'nope'*wake_known*");
+    }
+
     [Fact]
     public async Task WakeUpTrigger_NotifiesOnlyWhenStatusBecomesQueued()
     {
@@ -157,11 +195,16 @@ public sealed class WakeUpListenerTests(SchemaFixture db) : IClassFixture<Schema
         WakeUpSql.Channel("Sitemap Import/" + new string('x', 80)).Should().HaveLength(63).And.StartWith("scrapersky_sitemap_import_x");
     }
 
-    private async Task<RunningHost> StartAsync(string name, Func<WorkItem, CancellationToken, Task>? before = null)
+    private async Task<RunningHost> StartAsync(string name, Func<WorkItem, CancellationToken, Task>? before = null, TimeProvider? time = null)
     {
         var processed = new ConcurrentDictionary<string, TaskCompletionSource>();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.Services.AddSingleton<ProcessorScript>();
         builder.Services.AddDbContext<EnumWorkDb>(o => TestSchema.UseTestDatabase(o, db.ConnectionString));
         builder.Services.AddStatusWorkflow<WorkItem, JobStatus>(name)

@@ -29,6 +29,9 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
 
         logs.Messages(5004).Should().ContainSingle().Which.Should()
             .Contain("the wake-up trigger function scrapersky_wake_work does not exist").And.Contain("WakeUp:InstallTrigger = true");
+        var status = harness.Services.GetRequiredService<IPipelineCatalog>().GetWakeUpStatus("work");
+        status.State.Should().Be(WakeUpState.PollingOnly, "no notification can arrive without the trigger");
+        status.Reason.Should().Contain("does not exist");
     }
 
     [Fact]
@@ -75,6 +78,7 @@ public sealed class WakeUpTriggerCheckTests(SchemaFixture db) : IClassFixture<Sc
         await harness.Workflow().CheckSchemaAsync(CancellationToken.None);
 
         logs.Count(5004).Should().Be(0);
+        harness.Services.GetRequiredService<IPipelineCatalog>().GetWakeUpStatus("work").State.Should().Be(WakeUpState.Connecting, "the trigger is fine and the listener has not started");
     }
 
     private WorkflowHarness Harness(StartupCheckMode doctor, LogSignal logs)

@@ -44,7 +44,7 @@ public sealed class DashboardHost : IAsyncDisposable
     public static async Task<DashboardHost> StartAsync(bool viewerOnly = false, bool cluster = false, bool history = false, string? database = null)
     {
         // A database of its own, or the one given (a host started again on an earlier host's data).
-        var connectionString = database ?? await TestDatabase.CreateAsync();
+        var connectionString = database ?? await PostgresServer.CreateDatabaseAsync();
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
@@ -147,41 +147,5 @@ public sealed class DashboardHost : IAsyncDisposable
 
         protected override Task<AuthenticateResult> HandleAuthenticateAsync()
             => Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "viewer")], SchemeName)), SchemeName)));
-    }
-}
-
-/// <summary>The test run's PostgreSQL: <c>SCRAPERSKY_PG_CONNECTION</c>, or one throwaway cluster; a database per call.</summary>
-public static class TestDatabase
-{
-    private static readonly Lazy<Task<(ThrowawayPostgres? Cluster, string Admin)>> Server = new(async () =>
-    {
-        var external = Environment.GetEnvironmentVariable("SCRAPERSKY_PG_CONNECTION");
-        if (!string.IsNullOrWhiteSpace(external))
-        {
-            return (null, external);
-        }
-
-        var cluster = await ThrowawayPostgres.StartAsync(new ThrowawayPostgresOptions { InstallServerIfMissing = true });
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Dispose();
-        return (cluster, cluster.ConnectionString);
-    });
-
-    public static async Task<string> CreateAsync()
-    {
-        var (cluster, admin) = await Server.Value;
-        if (cluster is not null)
-        {
-            return await cluster.CreateDatabaseAsync();
-        }
-
-        var name = "scrapersky_dashboard_" + Guid.NewGuid().ToString("N")[..16];
-        await using var connection = new NpgsqlConnection(admin);
-        await connection.OpenAsync();
-        await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE template0", connection))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-
-        return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
     }
 }

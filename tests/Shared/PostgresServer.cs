@@ -1,11 +1,12 @@
 using Npgsql;
 using ScraperSky.Pipeline.Testing;
 
-namespace ScraperSky.SampleHost.Tests.Infrastructure;
+namespace ScraperSky.Pipeline.TestSupport;
 
 /// <summary>
 /// The one PostgreSQL server of a test run: the server named by <c>SCRAPERSKY_PG_CONNECTION</c> when set, otherwise a
 /// throwaway cluster started once and stopped when the test process exits. Each test class gets a database of its own.
+/// The sample's and the dashboard's test projects link this file.
 /// </summary>
 public static class PostgresServer
 {
@@ -20,7 +21,7 @@ public static class PostgresServer
             return await cluster.CreateDatabaseAsync();
         }
 
-        var name = "scrapersky_sample_test_" + Guid.NewGuid().ToString("N")[..16];
+        var name = "scrapersky_test_" + Guid.NewGuid().ToString("N")[..16];
         await using var connection = new NpgsqlConnection(admin);
         await connection.OpenAsync();
         await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE template0", connection))

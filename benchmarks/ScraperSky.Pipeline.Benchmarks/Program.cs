@@ -17,6 +17,7 @@ IReadOnlySet<string> sections = new HashSet<string>(SuiteRunner.AllSections, Str
 string? output = null;
 HashSet<int>? batches = null;
 int? repeat = null;
+HashSet<string>? systems = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -34,12 +35,15 @@ for (var i = 0; i < args.Length; i++)
             i++;
             batches = sizes;
             break;
+        case "--systems" when i + 1 < args.Length:
+            systems = new HashSet<string>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+            break;
         case "--repeat" when i + 1 < args.Length && int.TryParse(args[i + 1], out var times) && times > 0:
             i++;
             repeat = times;
             break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', SuiteRunner.AllSections)}] [--batch 100,1000] [--repeat N] [--out DIR] | micro [BenchmarkDotNet arguments]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', SuiteRunner.AllSections)}] [--batch 100,1000] [--repeat N] [--systems library-lease,...] [--out DIR] | micro [BenchmarkDotNet arguments]");
             return 2;
     }
 }
@@ -52,6 +56,11 @@ if (batches is not null)
         DrainCombinations = [.. profile.DrainCombinations.Where(c => batches.Contains(c.BatchSize))],
         ProfileWorkers = batches.Contains(BenchProfile.HeadlineBatchSize) ? profile.ProfileWorkers : [],
     };
+}
+
+if (systems is not null)
+{
+    profile = profile with { DrainSystems = systems };
 }
 
 if (repeat is { } n)

@@ -55,16 +55,17 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
         foreach (var (batchSize, workers) in profile.DrainCombinations)
         {
             var repetitions = batchSize == BenchProfile.HeadlineBatchSize ? profile.DrainRepetitions : profile.OtherRepetitions;
-            cells.Add(new Cell(Section, [.. Systems.Where(s => s.UsesQueueTable)], batchSize, workers, repetitions));
+            cells.Add(new Cell(Section, [.. Systems.Where(s => s.UsesQueueTable && Selected(s))], batchSize, workers, repetitions));
         }
 
         foreach (var workers in profile.ProfileWorkers)
         {
-            cells.Add(new Cell(ProfileSection, Ladder, BenchProfile.HeadlineBatchSize, workers, profile.OtherRepetitions));
+            cells.Add(new Cell(ProfileSection, [.. Ladder.Where(Selected)], BenchProfile.HeadlineBatchSize, workers, profile.OtherRepetitions));
         }
 
+        cells.RemoveAll(c => c.Systems.Count == 0);
         var runs = new Dictionary<(string Section, string System, int Batch, int Workers), List<Measurement>>();
-        for (var repetition = 0; repetition < cells.Max(c => c.Repetitions); repetition++)
+        for (var repetition = 0; repetition < cells.Select(c => c.Repetitions).DefaultIfEmpty().Max(); repetition++)
         {
             foreach (var cell in cells.Where(c => repetition < c.Repetitions))
             {
@@ -99,13 +100,15 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
         // Hangfire runs once per worker count: at a few hundred jobs per second, repeating it would cost minutes and
         // not move a ratio measured in hundreds.
         var hangfire = Systems.Single(s => s.Pattern == DrainPattern.JobQueue);
-        foreach (var workers in profile.HangfireWorkers)
+        foreach (var workers in Selected(hangfire) ? profile.HangfireWorkers : [])
         {
             var measured = await MeasureAsync(hangfire, batchSize: 1, workers, profile.HangfireJobs, capture: false, ct);
             results.Add(new ResultRow(Section, hangfire.Name, "items/s", measured.Rate, null, workers, measured.Finished, measured.Seconds,
                 $"client CPU {measured.CpuMicrosPerItem:0} µs/job{(measured.Note.Length > 0 ? "; " + measured.Note : string.Empty)}"));
         }
     }
+
+    private bool Selected(IDrainSystem system) => profile.DrainSystems is not { } names || names.Contains(system.Name);
 
     private void Report(string section, string system, int batch, int workers, List<Measurement> runs)
     {
@@ -156,9 +159,15 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
     private async Task WarmUpAsync(CancellationToken ct)
     {
         Console.WriteLine("  [drain] warming up every system (not recorded)");
-        foreach (var system in Systems.Concat(Ladder).Where(s => s.Unavailable is null).DistinctBy(s => s.Name))
+        foreach (var system in Systems.Concat(Ladder).Where(s => s.Unavailable is null && Selected(s)).DistinctBy(s => s.Name))
         {
+            // Both shapes of the timed cells: small batches reach every branch, the headline batch size runs long
+            // enough for tiered JIT to finish the hot path, so the first timed repetition is not the JIT's.
             await MeasureAsync(system, batchSize: 10, workers: 2, system.UsesQueueTable ? 5_000 : 200, capture: false, ct);
+            if (system.UsesQueueTable)
+            {
+                await MeasureAsync(system, BenchProfile.HeadlineBatchSize, workers: 2, profile.DrainItems(BenchProfile.HeadlineBatchSize), capture: false, ct);
+            }
         }
     }
 

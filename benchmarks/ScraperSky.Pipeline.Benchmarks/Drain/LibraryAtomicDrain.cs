@@ -53,6 +53,8 @@ internal sealed class LibraryDrainRun(IReadOnlyList<LibraryWorker> workers, Drai
             AppContext.SetSwitch(Claiming.StatementPreparation.DisableSwitch, false);
         }
 
+        // The service providers compile their resolvers on the thread pool (see LibraryWorker): let that finish.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
         return new LibraryDrainRun(workers, setup);
     }
 

@@ -47,6 +47,9 @@ internal sealed record BenchProfile
     /// <summary>Whether the in-process BenchmarkDotNet allocation benchmarks use a short job (the suite) or BDN's default.</summary>
     public required bool ShortMicroJob { get; init; }
 
+    /// <summary>When set, only the drain systems of these names run (a focused run, for profiling one system).</summary>
+    public IReadOnlySet<string>? DrainSystems { get; init; }
+
     public static readonly int[] BatchSizes = [1, 10, 100, 1000];
 
     /// <summary>The batch size of the headline ratios.</summary>

@@ -34,11 +34,11 @@ internal sealed partial class WorkflowStore<TEntity>
     /// <summary>Renews the leases of the rows held (keys with their tokens) in one statement; returns how many were renewed.</summary>
     public async Task<int> RenewLeasesAsync(Array keys, string[] tokens, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var (scope, db) = OpenSession();
-        await using (scope.ConfigureAwait(false))
+        var session = Sessions.Rent();
+        await using (session.ConfigureAwait(false))
         {
             return await Preparation.RunAsync(
-                db,
+                session.Db,
                 Sql.RenewLeases!,
                 [
                     new NpgsqlParameter(WorkflowSql.KeysParameter, keys),

@@ -31,6 +31,7 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
         Clock = clock;
         Sql = new WorkflowSql(definition);
         Preparation = new StatementPreparation();
+        Sessions = new StoreSessions(scopes, definition.Registration.ContextType);
         Rows = RowMaterializer<TEntity>.Create((IEntityType)definition.KeyProperty.DeclaringType, definition.StoreObject);
         if (Rows.Unsupported is { } reason)
         {
@@ -50,6 +51,9 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
     public StatementPreparation Preparation { get; }
 
     public WorkflowClock Clock { get; }
+
+    /// <summary>The store's own sessions for its short, frequent statements, kept for reuse.</summary>
+    public StoreSessions Sessions { get; }
 
     /// <summary>Opens a short-lived session of the workflow's DbContext type; dispose the scope to end it.</summary>
     public (AsyncServiceScope Scope, DbContext Db) OpenSession()
@@ -209,10 +213,10 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
     /// <summary>Lease mode: <see cref="WriteLeaseOutcomesAsync(DbContext, OutcomeBatch, CancellationToken)"/> on a session of the store's own.</summary>
     public async Task<List<object?>> WriteLeaseOutcomesAsync(OutcomeBatch outcomes, CancellationToken cancellationToken)
     {
-        var (scope, db) = OpenSession();
-        await using (scope.ConfigureAwait(false))
+        var session = Sessions.Rent();
+        await using (session.ConfigureAwait(false))
         {
-            return await WriteLeaseOutcomesAsync(db, outcomes, cancellationToken).ConfigureAwait(false);
+            return await WriteLeaseOutcomesAsync(session.Db, outcomes, cancellationToken).ConfigureAwait(false);
         }
     }
 

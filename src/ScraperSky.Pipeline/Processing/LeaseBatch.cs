@@ -45,16 +45,16 @@ internal sealed partial class LeaseBatch<TEntity>
 
     private TimeProvider Time => _store.Clock.Time;
 
-    public async Task<BatchResult> RunAsync(StatusWorkflowOptions options, string jobId, CancellationToken stopping, CancellationToken abort)
+    public async Task<BatchResult> RunAsync(StatusWorkflowOptions options, string jobId, LanePool lanePool, CancellationToken stopping, CancellationToken abort)
     {
         var token = ClaimToken.Next();
         Claim<TEntity> claim;
-        var (claimScope, claimDb) = _store.OpenSession();
-        await using (claimScope.ConfigureAwait(false))
+        var claimSession = _store.Sessions.Rent();
+        await using (claimSession.ConfigureAwait(false))
         {
             var claimStarted = Stopwatch.GetTimestamp();
             using var claimActivity = _telemetry.StartClaim(jobId, options.Batch.Size);
-            claim = await _store.ClaimLeaseAsync(claimDb, options.Batch.Size, options.Lease.Duration, token, abort).ConfigureAwait(false);
+            claim = await _store.ClaimLeaseAsync(claimSession.Db, options.Batch.Size, options.Lease.Duration, token, abort).ConfigureAwait(false);
             _telemetry.Claimed(claimActivity, claim.Items.Count + claim.Unreadable.Count, claimStarted);
         }
 
@@ -85,8 +85,9 @@ internal sealed partial class LeaseBatch<TEntity>
         }
 
         // Lanes: at most Parallelism items at once, each lane with one scope (session and processor) that serves its
-        // items one after another, so a batch costs a handful of sessions rather than one per item.
-        var batch = new LaneWork(claim.Items, claim.Originals, keys, options, jobId, token, ledger, stopping, abort);
+        // items one after another, and the run's next batches after that, so a run costs a handful of sessions rather
+        // than one per item or per batch.
+        var batch = new LaneWork(claim.Items, claim.Originals, keys, options, jobId, token, ledger, lanePool, stopping, abort);
         var lanes = new Task[Math.Min(options.Parallelism, claim.Items.Count)];
         for (var lane = 0; lane < lanes.Length; lane++)
         {
@@ -123,7 +124,7 @@ internal sealed partial class LeaseBatch<TEntity>
                 {
                     if (lane is null)
                     {
-                        lane = OpenLane(work.Abort);
+                        lane = work.Lanes.Rent(work.Abort);
 
                         // The lane's items re-enter one scope installed on this flow for the lane's session.
                         ItemScope.Install(lane.Db, _definition.Name, ItemIsolation.OwnTransaction);
@@ -151,8 +152,7 @@ internal sealed partial class LeaseBatch<TEntity>
         {
             if (lane is not null)
             {
-                lane.Deadline.Dispose();
-                await lane.Scope.DisposeAsync().ConfigureAwait(false);
+                await work.Lanes.ReturnAsync(lane).ConfigureAwait(false);
             }
         }
     }
@@ -261,10 +261,10 @@ internal sealed partial class LeaseBatch<TEntity>
 
     private async Task<bool> ExtendLeaseAsync(DbContext itemSession, object? key, string token, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var (scope, db) = _store.OpenSession();
-        await using (scope.ConfigureAwait(false))
+        var session = _store.Sessions.Rent();
+        await using (session.ConfigureAwait(false))
         {
-            if (await _store.ExtendLeaseAsync(db, key, token, duration, cancellationToken).ConfigureAwait(false))
+            if (await _store.ExtendLeaseAsync(session.Db, key, token, duration, cancellationToken).ConfigureAwait(false))
             {
                 return true;
             }

@@ -15,6 +15,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
     where TEntity : class
 {
     private readonly IServiceScopeFactory _scopes;
+    private readonly Type _contextType;
     private readonly AtomicBatchRun<TEntity> _atomic;
     private readonly LeaseBatch<TEntity>? _lease;
     private readonly LeaseKeeper<TEntity>? _keeper;
@@ -23,6 +24,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
     public RunJobLoop(WorkflowDefinition definition, IServiceScopeFactory scopes, ILogger logger, TimeProvider time, Func<StatusWorkflowOptions> options, PipelineTelemetry telemetry, SqlClock? sqlClock = null)
     {
         _scopes = scopes;
+        _contextType = definition.Registration.ContextType;
         Store = new WorkflowStore<TEntity>(definition, new WorkflowClock(time, sqlClock), scopes, logger);
         Telemetry = new WorkflowTelemetry(telemetry, definition.Name);
         var keys = new KeyReader<TEntity>(definition);
@@ -65,34 +67,57 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
         var lease = options.Mode == ClaimMode.Lease;
         var batches = 0;
         var lastWasFull = false;
-        while (batches < options.Batch.MaxPerRun && !stopping.IsCancellationRequested)
+
+        // A run's sessions serve its batches one after another: in lease mode its lanes, in atomic mode one scope
+        // whose connection stays open from the first batch to the last (a batch holds it for its transaction anyway).
+        var lanes = lease ? _lease!.NewLanes() : null;
+        AtomicSession? session = null;
+        try
         {
-            batches++;
-            BatchResult result;
-            if (lease)
+            while (batches < options.Batch.MaxPerRun && !stopping.IsCancellationRequested)
             {
-                result = await _lease!.RunAsync(options, jobId, stopping, abort).ConfigureAwait(false);
-            }
-            else
-            {
-                var scope = _scopes.CreateAsyncScope();
-                result = await _atomic.RunAsync(scope, options, jobId, stopping, abort).ConfigureAwait(false);
-                if (result.SessionAbandoned)
+                batches++;
+                BatchResult result;
+                if (lease)
                 {
-                    AbandonedSession.DisposeLater(scope);
+                    result = await _lease!.RunAsync(options, jobId, lanes!, stopping, abort).ConfigureAwait(false);
                 }
                 else
                 {
-                    await scope.DisposeAsync().ConfigureAwait(false);
+                    session ??= await AtomicSession.OpenAsync(_scopes, _contextType, abort).ConfigureAwait(false);
+                    result = await _atomic.RunAsync(session.Scope, options, jobId, stopping, abort).ConfigureAwait(false);
+                    if (result.SessionAbandoned)
+                    {
+                        AbandonedSession.DisposeLater(session.Scope);
+                        session = null;
+                    }
+                    else if (result.ClaimAgain)
+                    {
+                        // The batch's transaction broke: the next batch starts on a new session.
+                        await session.DisposeAsync().ConfigureAwait(false);
+                        session = null;
+                    }
+                }
+
+                total += result.Outcome;
+                lastWasFull = result.ClaimAgain || result.Outcome.Claimed >= options.Batch.Size;
+                if (result.EndRun || !lastWasFull)
+                {
+                    lastWasFull = false;
+                    break;
                 }
             }
-
-            total += result.Outcome;
-            lastWasFull = result.ClaimAgain || result.Outcome.Claimed >= options.Batch.Size;
-            if (result.EndRun || !lastWasFull)
+        }
+        finally
+        {
+            if (session is not null)
             {
-                lastWasFull = false;
-                break;
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (lanes is not null)
+            {
+                await lanes.DisposeAsync().ConfigureAwait(false);
             }
         }
 
@@ -103,5 +128,6 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
     {
         _completer?.Dispose();
         _keeper?.Dispose();
+        Store.Sessions.Dispose();
     }
 }

@@ -209,6 +209,36 @@ public sealed class LeaseBatchTests(SchemaFixture db) : IClassFixture<SchemaFixt
     }
 
     [Fact]
+    public async Task RunAsync_SeveralBatches_ReuseTheRunsLanesAndDisposeThemAtItsEnd()
+    {
+        await db.SeedAsync("lease_items", 12);
+        await using var harness = WorkflowHarness.ForLeaseItems(db.ConnectionString, o => { o.Parallelism = 2; o.Batch.Size = 4; });
+        var sessions = new System.Collections.Concurrent.ConcurrentDictionary<DbContext, byte>();
+        harness.LeaseScript.Body = async (item, context, ct) =>
+        {
+            sessions.TryAdd(context.DbContext, 0);
+
+            // Every third item writes through its session, so lanes come back from committed transactions too.
+            if (item.Id % 3 == 0)
+            {
+                await context.DbContext.Database.ExecuteSqlRawAsync("SELECT 1", ct);
+            }
+
+            return ItemResult.Completed;
+        };
+
+        var result = await harness.RunAsync();
+
+        result.Completed.Should().Be(12);
+        result.Batches.Should().BeGreaterThanOrEqualTo(3);
+        sessions.Count.Should().BeInRange(1, 2, "a run's batches share its lanes: at most Parallelism sessions for the whole run");
+        foreach (var session in sessions.Keys)
+        {
+            FluentActions.Invoking(() => session.Model).Should().Throw<ObjectDisposedException>("the run disposes its lanes when it ends");
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_Parallelism_NeverExceedsItsBoundAndReachesIt()
     {
         await db.SeedAsync("lease_items", 12);

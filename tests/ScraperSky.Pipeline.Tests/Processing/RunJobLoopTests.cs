@@ -214,6 +214,29 @@ public sealed class RunJobLoopTests(SchemaFixture db) : IClassFixture<SchemaFixt
     }
 
     [Fact]
+    public async Task RunAsync_SeveralAtomicBatches_ShareOneSessionDisposedAtTheRunsEnd()
+    {
+        await db.SeedAsync("enum_items", 25);
+        await using var harness = WorkflowHarness.ForWorkItems<EnumWorkDb>(db.ConnectionString, o => o.Batch.Size = 10);
+        var sessions = new HashSet<DbContext>();
+        var transactions = new HashSet<Guid>();
+        harness.Script.Body = (_, context, _) =>
+        {
+            sessions.Add(context.DbContext);
+            transactions.Add(context.DbContext.Database.CurrentTransaction!.TransactionId);
+            return ValueTask.FromResult(ItemResult.Completed);
+        };
+
+        var result = await harness.RunAsync();
+
+        result.Batches.Should().Be(3);
+        result.Completed.Should().Be(25);
+        sessions.Should().ContainSingle("a run's atomic batches run one after another on one session");
+        transactions.Should().HaveCount(3, "each batch is still a transaction of its own");
+        FluentActions.Invoking(() => sessions.Single().Model).Should().Throw<ObjectDisposedException>("the run disposes its session when it ends");
+    }
+
+    [Fact]
     public async Task RunAsync_RowsInOtherStatuses_AreNotClaimed()
     {
         await db.Database.ExecuteAsync("INSERT INTO enum_items (status, error) VALUES ('Completed', NULL), ('Error', 'old'), ('Processing', NULL), ('Queued', NULL)");

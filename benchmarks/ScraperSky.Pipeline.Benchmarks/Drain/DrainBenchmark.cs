@@ -179,13 +179,16 @@ internal sealed class DrainBenchmark(BenchProfile profile, ResultSet results, st
         }
 
         var history = Math.Max(10_000, items / 10);
+        var warmUp = system.UsesQueueTable ? (long)workers * batchSize : 0;
         if (system.UsesQueueTable)
         {
-            await QueueTable.RefillAsync(connectionString, items, history, ct);
+            await QueueTable.RefillAsync(connectionString, items + warmUp, history, ct);
         }
 
-        var setup = new DrainSetup(connectionString, hangfireConnectionString, batchSize, workers, items, system.UsesQueueTable ? history : 0);
+        // The warm-up's items count as history: finished before the clock starts.
+        var setup = new DrainSetup(connectionString, hangfireConnectionString, batchSize, workers, items, system.UsesQueueTable ? history + warmUp : 0);
         await using var run = await system.PrepareAsync(setup, ct);
+        await run.WarmUpAsync(ct);
 
         var before = capture && stats is not null ? await stats.TakeAsync(ct) : null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -37,6 +37,13 @@ internal interface IDrainSystem
 /// <summary>One prepared drain: <see cref="RunAsync"/> is the timed part.</summary>
 internal interface IDrainRun : IAsyncDisposable
 {
+    /// <summary>
+    /// Untimed, before <see cref="RunAsync"/>: every worker runs exactly one full batch, as a host that has been running
+    /// has (its connections, type caches and first statements are behind it). A system on the reference table is
+    /// given <c>Workers × BatchSize</c> extra queued items for it.
+    /// </summary>
+    Task WarmUpAsync(CancellationToken ct) => Task.CompletedTask;
+
     /// <summary>Starts every worker and returns when the last outcome is written (every worker found nothing left).</summary>
     Task RunAsync(CancellationToken ct);
 

@@ -58,6 +58,23 @@ internal sealed class LibraryDrainRun(IReadOnlyList<LibraryWorker> workers, Drai
         return new LibraryDrainRun(workers, setup);
     }
 
+    public async Task WarmUpAsync(CancellationToken ct)
+    {
+        foreach (var worker in workers)
+        {
+            var perRun = worker.Options.Batch.MaxPerRun;
+            worker.Options.Batch.MaxPerRun = 1;
+            try
+            {
+                await worker.RunOnceAsync(ct);
+            }
+            finally
+            {
+                worker.Options.Batch.MaxPerRun = perRun;
+            }
+        }
+    }
+
     public Task RunAsync(CancellationToken ct)
         => Task.WhenAll(workers.Select(worker => Task.Run(
             async () =>

@@ -64,6 +64,15 @@ internal static class RawSql
         return command;
     }
 
+    /// <summary>Runs one batch on every worker, one worker after another (the untimed warm-up).</summary>
+    public static async Task WarmUpWorkersAsync(int workers, Func<int, CancellationToken, Task<int>> batch, CancellationToken ct)
+    {
+        for (var i = 0; i < workers; i++)
+        {
+            await batch(i, ct);
+        }
+    }
+
     /// <summary>Runs one loop per worker until each finds nothing left; returns when the last one stops.</summary>
     public static Task RunWorkersAsync(int workers, Func<int, CancellationToken, Task<int>> batch, CancellationToken ct)
         => Task.WhenAll(Enumerable.Range(0, workers).Select(i => Task.Run(

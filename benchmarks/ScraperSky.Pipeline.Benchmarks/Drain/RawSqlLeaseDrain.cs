@@ -68,6 +68,8 @@ internal sealed class RawSqlLeaseDrain : IDrainSystem
 
     private sealed class Run(List<Worker> workers, DrainSetup setup) : IDrainRun
     {
+        public Task WarmUpAsync(CancellationToken ct) => RawSql.WarmUpWorkersAsync(workers.Count, (i, token) => workers[i].BatchAsync(token), ct);
+
         public Task RunAsync(CancellationToken ct) => RawSql.RunWorkersAsync(workers.Count, (i, token) => workers[i].BatchAsync(token), ct);
 
         public async Task<long> CountFinishedAsync(CancellationToken ct)

@@ -210,12 +210,21 @@ internal sealed partial class WorkflowStore<TEntity> : IWorkflowStore
         return RowReader.ReadKeysAsync(db, Sql.WriteLeaseOutcomes!, parameters, cancellationToken, Preparation);
     }
 
-    /// <summary>Lease mode: <see cref="WriteLeaseOutcomesAsync(DbContext, OutcomeBatch, CancellationToken)"/> on a session of the store's own.</summary>
-    public async Task<List<object?>> WriteLeaseOutcomesAsync(OutcomeBatch outcomes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lease mode: <see cref="WriteLeaseOutcomesAsync(DbContext, OutcomeBatch, CancellationToken)"/> on a session of the
+    /// store's own. With <paramref name="holdConnection"/> (a batch's last flush, right before the run's next claim) the
+    /// session keeps its connection for that claim while a run is under way.
+    /// </summary>
+    public async Task<List<object?>> WriteLeaseOutcomesAsync(OutcomeBatch outcomes, bool holdConnection, CancellationToken cancellationToken)
     {
         var session = Sessions.Rent();
         await using (session.ConfigureAwait(false))
         {
+            if (holdConnection)
+            {
+                await session.HoldConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return await WriteLeaseOutcomesAsync(session.Db, outcomes, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -54,7 +54,17 @@ internal sealed partial class LeaseBatch<TEntity>
         {
             var claimStarted = Stopwatch.GetTimestamp();
             using var claimActivity = _telemetry.StartClaim(jobId, options.Batch.Size);
-            claim = await _store.ClaimLeaseAsync(claimSession.Db, options.Batch.Size, options.Lease.Duration, token, abort).ConfigureAwait(false);
+            try
+            {
+                // The session may still hold the connection the last batch's final flush kept for this claim.
+                claim = await _store.ClaimLeaseAsync(claimSession.Db, options.Batch.Size, options.Lease.Duration, token, abort).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Nothing of the store's holds a connection while items run: they may need every one the pool has.
+                await claimSession.ReleaseConnectionAsync().ConfigureAwait(false);
+            }
+
             _telemetry.Claimed(claimActivity, claim.Items.Count + claim.Unreadable.Count, claimStarted);
         }
 

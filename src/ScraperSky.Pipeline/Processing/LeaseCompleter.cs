@@ -98,6 +98,8 @@ internal sealed class LeaseCompleter<TEntity> : IDisposable
         {
             if (_current.Items.Count > 0)
             {
+                // The batch's last flush: the run's next claim follows at once, on the connection this flush keeps.
+                _current.HoldConnection = true;
                 StartFlush();
             }
 
@@ -133,7 +135,7 @@ internal sealed class LeaseCompleter<TEntity> : IDisposable
         FlushResult result;
         try
         {
-            result = await WriteAsync(generation.Items).ConfigureAwait(false);
+            result = await WriteAsync(generation.Items, generation.HoldConnection).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -151,11 +153,11 @@ internal sealed class LeaseCompleter<TEntity> : IDisposable
         generation.Completion.SetResult(result);
     }
 
-    private async Task<FlushResult> WriteAsync(List<PendingOutcome> items)
+    private async Task<FlushResult> WriteAsync(List<PendingOutcome> items, bool holdConnection)
     {
         try
         {
-            var written = await WriteWithRetriesAsync(items).ConfigureAwait(false);
+            var written = await WriteWithRetriesAsync(items, holdConnection).ConfigureAwait(false);
             var result = new FlushResult { CompletedAt = _time.GetUtcNow() };
             if (written.Count < items.Count)
             {
@@ -229,7 +231,7 @@ internal sealed class LeaseCompleter<TEntity> : IDisposable
         return result;
     }
 
-    private async Task<List<object?>> WriteWithRetriesAsync(IReadOnlyList<PendingOutcome> items)
+    private async Task<List<object?>> WriteWithRetriesAsync(IReadOnlyList<PendingOutcome> items, bool holdConnection = false)
     {
         var batch = new OutcomeBatch(_keys.CreateArray(items.Count), withTokens: true);
         foreach (var outcome in items)
@@ -241,7 +243,7 @@ internal sealed class LeaseCompleter<TEntity> : IDisposable
         {
             try
             {
-                return await _store.WriteLeaseOutcomesAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                return await _store.WriteLeaseOutcomesAsync(batch, holdConnection, CancellationToken.None).ConfigureAwait(false);
             }
             catch (NpgsqlException ex) when (ex.IsTransient && retry < TransientRetries.Length)
             {
@@ -258,5 +260,8 @@ internal sealed class LeaseCompleter<TEntity> : IDisposable
         public TaskCompletionSource<FlushResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool TimerArmed { get; set; }
+
+        /// <summary>Whether the flush keeps its connection for the run's next claim (the flush that ends a batch).</summary>
+        public bool HoldConnection { get; set; }
     }
 }

@@ -68,10 +68,16 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
         var batches = 0;
         var lastWasFull = false;
 
-        // A run's sessions serve its batches one after another: in lease mode its lanes, in atomic mode one scope
-        // whose connection stays open from the first batch to the last (a batch holds it for its transaction anyway).
+        // A run's sessions serve its batches one after another: in lease mode its lanes, and the store's session that
+        // claims and writes outcomes keeps its connection; in atomic mode one scope whose connection stays open from
+        // the first batch to the last (a batch holds it for its transaction anyway).
         var lanes = lease ? _lease!.NewLanes() : null;
         AtomicSession? session = null;
+        if (lease)
+        {
+            Store.Sessions.BeginRun();
+        }
+
         try
         {
             while (batches < options.Batch.MaxPerRun && !stopping.IsCancellationRequested)
@@ -118,6 +124,7 @@ internal sealed class RunJobLoop<TEntity> : IDisposable
             if (lanes is not null)
             {
                 await lanes.DisposeAsync().ConfigureAwait(false);
+                await Store.Sessions.EndRunAsync().ConfigureAwait(false);
             }
         }
 

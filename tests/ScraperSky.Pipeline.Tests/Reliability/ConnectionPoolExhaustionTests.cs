@@ -134,6 +134,46 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
         (await db.Database.ScalarAsync<string>("SELECT string_agg(status::text, ',' ORDER BY id) FROM enum_items")).Should().Be("Completed,Error,Completed");
     }
 
+    [Fact]
+    public async Task RunAsync_LeaseRunOfSeveralBatchesOnAOneConnectionPool_ItemsGetTheConnectionAndTheRunLeavesItFree()
+    {
+        // Batches of 3, 3 and 2: the run ends right after the last batch's flush, with no claim after it.
+        await db.SeedAsync("lease_items", 8);
+        await using var harness = PooledHarness.ForLeaseItems(SmallPool(1), o => { o.Batch.Size = 3; o.Retry.MaxAttempts = 1; }, new FakeTimeProvider(Start), new LogSignal());
+        harness.Script.Body = async (item, context, ct) =>
+        {
+            // Odd items need the pool's only connection: the loop's own sessions must not keep it while items run.
+            // Even items write nothing, so their outcomes go through the completer's flush at the end of each batch.
+            if (item.Id % 2 == 1)
+            {
+                context.DbContext.Add(new Execution { ItemId = item.Id, Worker = "lease" });
+                await context.DbContext.SaveChangesAsync(ct);
+            }
+
+            return ItemResult.Completed;
+        };
+
+        var result = await harness.RunAsync().WaitAsync(Ceiling);
+
+        result.Completed.Should().Be(8);
+        result.Batches.Should().Be(3);
+        (await db.Database.ScalarAsync<long>("SELECT count(*) FROM executions")).Should().Be(4);
+        await harness.FillPoolAsync<LeaseWorkDb>(1);
+    }
+
+    [Fact]
+    public async Task RunAsync_AtomicRunOfSeveralBatchesOnAOneConnectionPool_TheRunLeavesTheConnectionFree()
+    {
+        await db.SeedAsync("enum_items", 7);
+        await using var harness = PooledHarness.ForWorkItems(SmallPool(1), new LogSignal(), o => o.Batch.Size = 3);
+
+        var result = await harness.RunAsync().WaitAsync(Ceiling);
+
+        result.Completed.Should().Be(7);
+        result.Batches.Should().Be(3);
+        await harness.FillPoolAsync<EnumWorkDb>(1);
+    }
+
     private static IEnumerable<string> Chain(Exception? exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
@@ -211,7 +251,7 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
             return new PooledHarness<LeaseItem, LeaseScript>(services.BuildServiceProvider());
         }
 
-        public static PooledHarness<WorkItem, ProcessorScript> ForWorkItems(string connectionString, LogSignal logs)
+        public static PooledHarness<WorkItem, ProcessorScript> ForWorkItems(string connectionString, LogSignal logs, Action<StatusWorkflowOptions>? configure = null)
         {
             var services = Services(logs);
             services.AddDbContext<EnumWorkDb>(o => PooledTestDatabase.Use(o, connectionString));
@@ -219,7 +259,8 @@ public sealed class ConnectionPoolExhaustionTests(SchemaFixture db) : IClassFixt
                 .UseDbContext<EnumWorkDb>()
                 .Status(x => x.Status, JobStatus.Queued, JobStatus.Processing, JobStatus.Completed, JobStatus.Error)
                 .ErrorText(x => x.Error)
-                .UseProcessor<ScriptedProcessor>();
+                .UseProcessor<ScriptedProcessor>()
+                .Configure(o => configure?.Invoke(o));
             return new PooledHarness<WorkItem, ProcessorScript>(services.BuildServiceProvider());
         }
 

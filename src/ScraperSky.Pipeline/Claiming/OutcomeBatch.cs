@@ -83,14 +83,38 @@ internal sealed class OutcomeBatch
             delays = _delays[..Count];
         }
 
+        // Typed parameters: Npgsql writes each array through its element type's converter, element by element without
+        // boxing, and resolves the parameter's type once per data source rather than per execution.
         NpgsqlParameter[] parameters =
         [
             // The key array's type follows from its element type (the key's provider type), the same for every batch.
-            new NpgsqlParameter(WorkflowSql.KeysParameter, keys),
-            new NpgsqlParameter(WorkflowSql.KindsParameter, NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = kinds },
-            new NpgsqlParameter(WorkflowSql.ReasonsParameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = reasons },
-            new NpgsqlParameter(WorkflowSql.DelaysParameter, NpgsqlDbType.Array | NpgsqlDbType.Interval) { Value = delays },
+            TypedArrays.Create(WorkflowSql.KeysParameter, keys),
+            new NpgsqlParameter<short[]>(WorkflowSql.KindsParameter, NpgsqlDbType.Array | NpgsqlDbType.Smallint) { TypedValue = kinds },
+            new NpgsqlParameter<string?[]>(WorkflowSql.ReasonsParameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = reasons },
+            new NpgsqlParameter<TimeSpan[]>(WorkflowSql.DelaysParameter, NpgsqlDbType.Array | NpgsqlDbType.Interval) { TypedValue = delays },
         ];
-        return tokens is null ? parameters : [.. parameters, new NpgsqlParameter(WorkflowSql.TokensParameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = tokens }];
+        return tokens is null ? parameters : [.. parameters, new NpgsqlParameter<string?[]>(WorkflowSql.TokensParameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tokens }];
     }
+}
+
+/// <summary>Creates a typed Npgsql parameter for an array whose element type is known only at run time (a key's provider type).</summary>
+internal static class TypedArrays
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Func<string, Array, NpgsqlParameter>> Factories = new();
+
+    public static NpgsqlParameter Create(string name, Array values)
+        => Factories.GetOrAdd(values.GetType(), static type => CreateFactory(type))(name, values);
+
+    private static Func<string, Array, NpgsqlParameter> CreateFactory(Type arrayType)
+    {
+        if (arrayType.GetElementType() is not { } element || arrayType.GetArrayRank() != 1)
+        {
+            return static (name, values) => new NpgsqlParameter(name, values);
+        }
+
+        var method = typeof(TypedArrays).GetMethod(nameof(Typed), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(element);
+        return method.CreateDelegate<Func<string, Array, NpgsqlParameter>>();
+    }
+
+    private static NpgsqlParameter Typed<T>(string name, Array values) => new NpgsqlParameter<T[]>(name, (T[])values);
 }

@@ -41,8 +41,8 @@ internal sealed partial class WorkflowStore<TEntity>
                 session.Db,
                 Sql.RenewLeases!,
                 [
-                    new NpgsqlParameter(WorkflowSql.KeysParameter, keys),
-                    new NpgsqlParameter(WorkflowSql.TokensParameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = tokens },
+                    TypedArrays.Create(WorkflowSql.KeysParameter, keys),
+                    new NpgsqlParameter<string[]>(WorkflowSql.TokensParameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tokens },
                     new NpgsqlParameter(WorkflowSql.LeaseParameter, NpgsqlDbType.Interval) { Value = duration },
                     Clock.NowParameter(),
                 ],

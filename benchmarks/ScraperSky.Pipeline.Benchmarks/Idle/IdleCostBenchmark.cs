@@ -28,16 +28,41 @@ internal sealed class IdleCostBenchmark(BenchProfile profile, ResultSet results,
         builder.Services.AddDbContext<BenchDb>(o => BenchDb.Configure(o, connectionString));
         LibraryWorker.AddWorkflow<NoopProcessor>(builder.Services, o => o.Schedule.Interval = profile.IdleInterval);
         using var host = builder.Build();
+
+        // Runs of the workflow's job, as the scheduler reports them: the window opens and closes half an interval after
+        // a run, so that it holds whole intervals and no run is cut in two by its edges.
+        var runs = System.Threading.Channels.Channel.CreateUnbounded<DateTimeOffset>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        host.Services.GetRequiredService<IJobScheduler>().JobExecuted += (_, run) => runs.Writer.TryWrite(DateTimeOffset.UtcNow);
         await host.StartAsync(ct);
+
+        // Waits for the next run to finish, then half an interval, then reads the counters (the stopwatch's middle of
+        // the read is the window's edge).
+        async Task<(StatementStats.Snapshot Stats, TimeSpan At)> SnapshotAfterARunAsync()
+        {
+            while (runs.Reader.TryRead(out _))
+            {
+            }
+
+            await runs.Reader.ReadAsync(ct);
+            await Task.Delay(profile.IdleInterval / 2, ct);
+            var start = clock.Elapsed;
+            var taken = await stats!.TakeAsync(ct);
+            return (taken, (start + clock.Elapsed) / 2);
+        }
+
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
-            var before = await stats.TakeAsync(ct);
+            var before = await SnapshotAfterARunAsync();
             await Task.Delay(profile.IdleWindow, ct);
-            var statements = (await stats.TakeAsync(ct)).Since(before);
+            var after = await SnapshotAfterARunAsync();
+            var statements = after.Stats.Since(before.Stats);
 
-            var seconds = profile.IdleWindow.TotalSeconds;
-            var intervals = profile.IdleWindow / profile.IdleInterval;
+            var seconds = (after.At - before.At).TotalSeconds;
+            // Both edges sit half an interval after a run, so the window holds a whole number of intervals; rounding
+            // removes the few milliseconds by which one run took longer than another.
+            var intervals = Math.Round((after.At - before.At) / profile.IdleInterval);
             var claims = statements.Where(s => s.Query.Contains("SKIP LOCKED", StringComparison.Ordinal)).Sum(s => s.Counters.Calls);
             var all = statements.Sum(s => s.Counters.Calls);
             var breakdown = string.Join(", ", statements.Select(s => $"{s.Counters.Calls / intervals:0.##}× {FirstWords(s.Query)}"));

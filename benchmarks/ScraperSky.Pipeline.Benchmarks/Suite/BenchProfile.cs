@@ -71,8 +71,10 @@ internal sealed record BenchProfile
         DrainItems = batch => batch switch { 1 => 600, 10 => 6_000, 100 => 30_000, _ => 150_000 },
         ProfileWorkers = [1],
         DrainTimeout = TimeSpan.FromSeconds(45),
-        DrainRepetitions = 3,
-        OtherRepetitions = 2,
+        // Five runs of each headline cell and three of the others: the disk's commit latency swings from one second to
+        // the next, and with fewer runs a cell's best often came from a slow stretch of it.
+        DrainRepetitions = 5,
+        OtherRepetitions = 3,
         LatencySamples = 200,
         LatencyPollInterval = TimeSpan.FromMilliseconds(100),
         ClaimCostRows = [10_000, 100_000, 1_000_000],

@@ -196,12 +196,17 @@ internal sealed class RowMaterializer<TEntity>
 
     private async Task<Claim<TEntity>> ReadAsync(NpgsqlDataReader reader, bool transactionIdColumn, bool snapshots, CancellationToken cancellationToken)
     {
-        // Ordinals are resolved once per statement: the claim reads c.*, whose order is the table's.
+        // Ordinals are resolved once per statement: the claim reads c.*, whose order is the table's. Columns are read in
+        // that order (the model's property order is another), so that the reader never seeks back within a row.
         var ordinals = new int[_columns.Length];
+        var order = new int[_columns.Length];
         for (var i = 0; i < ordinals.Length; i++)
         {
             ordinals[i] = reader.GetOrdinal(_columns[i].Name);
+            order[i] = i;
         }
+
+        Array.Sort((int[])ordinals.Clone(), order);
 
         List<TEntity> items = [];
         List<TEntity>? originals = snapshots ? [] : null;
@@ -209,17 +214,13 @@ internal sealed class RowMaterializer<TEntity>
         long? xid = null;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (transactionIdColumn)
-            {
-                xid ??= reader.GetInt64(reader.FieldCount - 1);
-            }
-
             var entity = _create!();
             var column = 0;
             try
             {
-                for (; column < _columns.Length; column++)
+                for (var k = 0; k < order.Length; k++)
                 {
+                    column = order[k];
                     _columns[column].Read(reader, ordinals[column], entity);
                 }
             }
@@ -228,6 +229,12 @@ internal sealed class RowMaterializer<TEntity>
                 // The key of an unreadable row is read as the provider sends it: what the outcome statement binds.
                 (unreadable ??= []).Add((reader.GetValue(ordinals[_keyColumn]), $"the row could not be read: column '{_columns[column].Name}' (property '{_columns[column].Property}'): {ErrorReason.Of(ex)}"));
                 continue;
+            }
+
+            if (transactionIdColumn)
+            {
+                // The last column, read after the entity's own.
+                xid ??= reader.GetInt64(reader.FieldCount - 1);
             }
 
             items.Add(entity);

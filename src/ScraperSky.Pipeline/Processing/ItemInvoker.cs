@@ -42,6 +42,9 @@ internal sealed class ItemInvoker<TEntity>
         }
     };
 
+    /// <summary>The loop's sessions whose tracking and saves the handlers above observe (subscribed once per session).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContext, object> Observed = new();
+
     private readonly WorkflowDefinition _definition;
     private readonly ILogger _logger;
     private readonly RowMaterializer<TEntity>? _rows;
@@ -82,17 +85,13 @@ internal sealed class ItemInvoker<TEntity>
         }
 
         var token = deadline.Start(timeout);
-        var changeTracker = db.ChangeTracker;
-        changeTracker.Tracked += OnTracked;
-        db.SavingChanges += OnSaving;
+        Observe(db);
         try
         {
             return await InvokeAsync(db, processor, item, original, key, context, deadline, token, timeout, isolation, abandon, abort).ConfigureAwait(false);
         }
         finally
         {
-            changeTracker.Tracked -= OnTracked;
-            db.SavingChanges -= OnSaving;
             deadline.Finish();
         }
     }
@@ -209,6 +208,22 @@ internal sealed class ItemInvoker<TEntity>
         var reason = ProcessorFailure.Reason(failure);
         Log.ItemFailed(_logger, failure, _definition.Name, key, reason);
         return new ItemAttempt(key, default, failure, touched, Stopped: false, TimedOut: false, Abandoned: false, Reason: reason);
+    }
+
+    /// <summary>
+    /// Subscribes the handlers to a session once: a session serves many items (a lane's, a run's), and the handlers act
+    /// only while an item of that very session runs on the current flow, so they stay subscribed for its lifetime.
+    /// </summary>
+    private static void Observe(DbContext db)
+    {
+        if (Observed.TryGetValue(db, out _))
+        {
+            return;
+        }
+
+        db.ChangeTracker.Tracked += OnTracked;
+        db.SavingChanges += OnSaving;
+        Observed.AddOrUpdate(db, Observed);
     }
 
     private void AttachPending(ItemScope scope) => TrackChanges(scope.Context, (TEntity)scope.PendingItem!, (TEntity)scope.PendingOriginal!, scope.PendingKey);

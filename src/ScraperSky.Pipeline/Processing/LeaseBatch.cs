@@ -101,7 +101,9 @@ internal sealed partial class LeaseBatch<TEntity>
         var lanes = new Task[Math.Min(options.Parallelism, claim.Items.Count)];
         for (var lane = 0; lane < lanes.Length; lane++)
         {
-            lanes[lane] = RunLaneAsync(batch);
+            // The last lane starts on this flow (no thread hop: with Parallelism 1 it is the only one); the others move
+            // off it, so that lanes of one batch run side by side.
+            lanes[lane] = RunLaneAsync(batch, inline: lane == lanes.Length - 1);
         }
 
         await Task.WhenAll(lanes).ConfigureAwait(false);
@@ -112,10 +114,14 @@ internal sealed partial class LeaseBatch<TEntity>
         return new BatchResult(result, ClaimAgain: false);
     }
 
-    private async Task RunLaneAsync(LaneWork work)
+    private async Task RunLaneAsync(LaneWork work, bool inline)
     {
-        // Off the caller's thread: lanes of one batch run side by side.
-        await Task.Yield();
+        if (!inline)
+        {
+            // Off the caller's thread: lanes of one batch run side by side.
+            await Task.Yield();
+        }
+
         Lane? lane = null;
         try
         {

@@ -26,7 +26,7 @@ internal sealed record BenchProfile
 
     public required TimeSpan DrainTimeout { get; init; }
 
-    /// <summary>How often each headline cell (batch 100) is measured, interleaved with the other systems; the best run is reported.</summary>
+    /// <summary>How often each headline cell (batch 100 and batch 1000) is measured, interleaved with the other systems; the best run is reported.</summary>
     public required int DrainRepetitions { get; init; }
 
     /// <summary>How often the other cells (other batch sizes, the ablation) are measured.</summary>
@@ -71,8 +71,8 @@ internal sealed record BenchProfile
         DrainItems = batch => batch switch { 1 => 600, 10 => 6_000, 100 => 30_000, _ => 150_000 },
         ProfileWorkers = [1],
         DrainTimeout = TimeSpan.FromSeconds(45),
-        // Five runs of each headline cell and three of the others: the disk's commit latency swings from one second to
-        // the next, and with fewer runs a cell's best often came from a slow stretch of it.
+        // Five runs of each headline cell (batch 100 and 1000) and three of the others: the disk's commit latency swings
+        // from one second to the next, and with fewer runs a cell's best often came from a slow stretch of it.
         DrainRepetitions = 5,
         OtherRepetitions = 3,
         LatencySamples = 200,

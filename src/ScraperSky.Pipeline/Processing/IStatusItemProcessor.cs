@@ -6,9 +6,11 @@ namespace ScraperSky.Pipeline;
 /// <typeparam name="TEntity">The entity (row) type the workflow claims.</typeparam>
 /// <remarks>
 /// <para>
-/// The processor is resolved from the dependency-injection scope the workflow loop opened for the item's
-/// transaction, so a <see cref="Microsoft.EntityFrameworkCore.DbContext"/> injected into its constructor is the
-/// same instance the loop uses (also available as <see cref="StatusItemContext.DbContext"/>). The loop owns that
+/// The processor is resolved from a dependency-injection scope the workflow loop opened for its items, so a
+/// <see cref="Microsoft.EntityFrameworkCore.DbContext"/> injected into its constructor is the same instance the loop
+/// uses (also available as <see cref="StatusItemContext.DbContext"/>). One scope serves many items one after another
+/// (in atomic-batch mode the run's batches; in lease mode one lane of the run): keep per-item state in locals, not in
+/// fields; the loop clears the session's change tracker between items. The loop owns that
 /// transaction: a processor never begins, commits or rolls back a transaction; an attempt to do so fails with
 /// <see cref="ProcessorTransactionException"/>. Changes the processor makes to the item or to other
 /// tracked entities are saved by the loop.
